@@ -1,0 +1,75 @@
+/**
+ * Stylization parameters: the one option set shared by the CLI (`atelier stylize` flags),
+ * the companion's HTTP API (`POST /v1/jobs` `params`) and the Figma plugin.
+ * Validated with zod; every field has a default so `{}` is a valid request.
+ */
+import { z } from 'zod';
+
+/** Layer names accepted everywhere: `block4_conv2`, or the paper's `conv4_2` / `relu4_2`. */
+export const LAYER_NAME = /^(block[1-5]_conv[1-4]|conv[1-5]_[1-4]|relu[1-5]_[1-4])$/;
+
+export const layerNameSchema = z.string().regex(LAYER_NAME, 'a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
+
+const weightList = z.array(z.number().finite().nonnegative().max(1e12)).min(1).max(16);
+
+export const DEFAULT_CONTENT_LAYERS = ['conv4_2'] as const;
+export const DEFAULT_STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
+
+/** Hard limits on what any caller may ask for. */
+export const PARAM_LIMITS = {
+  maxSize: 4096,
+  minSize: 16,
+  maxIterations: 10000,
+  maxScales: 8,
+  maxStyles: 8,
+} as const;
+
+export const stylizeParamsSchema = z
+  .object({
+    /** Longer side of the output, in pixels. */
+    size: z.number().int().min(PARAM_LIMITS.minSize).max(PARAM_LIMITS.maxSize).default(512),
+    /** Optimiser iterations per scale. */
+    iterations: z.number().int().min(1).max(PARAM_LIMITS.maxIterations).default(300),
+    optimizer: z.enum(['lbfgs', 'adam']).default('lbfgs'),
+    /** Adam step size, in 0..255 pixel units. */
+    learningRate: z.number().finite().positive().max(1000).default(10),
+    /** L-BFGS history size. */
+    historySize: z.number().int().min(1).max(100).default(10),
+    contentWeight: z.number().finite().nonnegative().max(1e12).default(1),
+    styleWeight: z.number().finite().nonnegative().max(1e12).default(1e4),
+    tvWeight: z.number().finite().nonnegative().max(1e12).default(1),
+    contentLayers: z.array(layerNameSchema).min(1).max(16).default([...DEFAULT_CONTENT_LAYERS]),
+    styleLayers: z.array(layerNameSchema).min(1).max(16).default([...DEFAULT_STYLE_LAYERS]),
+    /** Per content layer weights (normalised to sum 1); default equal. */
+    contentLayerWeights: weightList.optional(),
+    /** Per style layer weights (normalised to sum 1); default equal. */
+    styleLayerWeights: weightList.optional(),
+    /** Blend weights of several style images (normalised to sum 1); default equal. */
+    styleBlend: weightList.optional(),
+    init: z.enum(['content', 'noise', 'image']).default('content'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    pooling: z.enum(['max', 'avg']).default('max'),
+    /** Style images are resized so their longer side is size × styleScale. */
+    styleScale: z.number().finite().min(0.05).max(4).default(1),
+    /** Keep the content's colours: luminance-only transfer. */
+    originalColors: z.boolean().default(false),
+    /** Coarse-to-fine scales (1 = single scale). */
+    scales: z.number().int().min(1).max(PARAM_LIMITS.maxScales).default(1),
+    /** Emit a preview every N iterations (0 = never). */
+    previewEvery: z.number().int().min(0).max(PARAM_LIMITS.maxIterations).default(0),
+    /** Tile size for exact tiled gradients (0 = automatic from memoryBudget). */
+    tile: z.number().int().min(0).max(PARAM_LIMITS.maxSize).default(0),
+    /** Device-memory budget in MiB used to decide tiling automatically (0 = never tile automatically). */
+    memoryBudget: z.number().int().min(0).max(1 << 20).default(0),
+  })
+  .strict();
+
+/** Parameters as a caller writes them (every field optional). */
+export type StylizeParamsInput = z.input<typeof stylizeParamsSchema>;
+/** Parameters with every default applied. */
+export type StylizeParams = z.output<typeof stylizeParamsSchema>;
+
+/** Parses and applies defaults; throws a ZodError on bad input. */
+export function parseStylizeParams(input: unknown): StylizeParams {
+  return stylizeParamsSchema.parse(input ?? {});
+}

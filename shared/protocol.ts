@@ -1,0 +1,98 @@
+/**
+ * The companion's HTTP API v1, as types and zod schemas imported by BOTH the companion and the
+ * Figma plugin. Errors are always `{ error: { code, message } }`.
+ */
+import { z } from 'zod';
+import { stylizeParamsSchema } from './params.js';
+
+export const API_PREFIX = '/v1';
+export const DEFAULT_PORT = 7745;
+export const DEFAULT_COMPANION_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+/** Error body of every non-2xx answer. */
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/** `GET /v1/health` (no auth). */
+export const healthSchema = z.object({ ok: z.literal(true), version: z.string() });
+export type Health = z.infer<typeof healthSchema>;
+
+/** `GET /v1/info`. */
+export const infoSchema = z.object({
+  version: z.string(),
+  backend: z.string(),
+  device: z.string(),
+  weights: z.object({ source: z.string(), layers: z.array(z.string()) }),
+  queue: z.object({ length: z.number().int(), max: z.number().int() }),
+  limits: z.object({
+    maxPixels: z.number().int(),
+    maxFileBytes: z.number().int(),
+    maxFiles: z.number().int(),
+    maxSize: z.number().int(),
+    maxIterations: z.number().int(),
+  }),
+});
+export type Info = z.infer<typeof infoSchema>;
+
+export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const lossTermsSchema = z.object({
+  content: z.number(),
+  style: z.number(),
+  tv: z.number(),
+  total: z.number(),
+});
+
+/** Progress of a running job; `item`/`items` index the content images of a batch. */
+export const jobProgressSchema = z.object({
+  item: z.number().int(),
+  items: z.number().int(),
+  scale: z.number().int(),
+  scales: z.number().int(),
+  iteration: z.number().int(),
+  iterations: z.number().int(),
+  evaluations: z.number().int(),
+  losses: lossTermsSchema,
+  elapsed: z.number(),
+  eta: z.number(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+/** `GET /v1/jobs/:id`. */
+export const jobStatusSchema = z.object({
+  id: z.string(),
+  state: jobStateSchema,
+  /** 0-based position in the queue while queued; null otherwise. */
+  position: z.number().int().nullable(),
+  items: z.number().int(),
+  progress: jobProgressSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Result size per item once succeeded. */
+  results: z.array(z.object({ width: z.number().int(), height: z.number().int() })),
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+/** `POST /v1/jobs` multipart fields: files `content` (1..n), `style` (0..n), text `presetId?`, `params?` (JSON). */
+export const jobParamsSchema = stylizeParamsSchema;
+export const createJobResponseSchema = z.object({ id: z.string() });
+
+/** Server-Sent Events of `GET /v1/jobs/:id/events`: `event:` is the type, `data:` the JSON payload. */
+export const jobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('queued'), position: z.number().int() }),
+  z.object({
+    type: z.literal('progress'),
+    progress: jobProgressSchema,
+    /** PNG preview, base64, when one was made at this iteration. */
+    preview: z.string().optional(),
+  }),
+  z.object({ type: z.literal('succeeded'), results: z.array(z.object({ width: z.number().int(), height: z.number().int() })) }),
+  z.object({ type: z.literal('failed'), error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ type: z.literal('canceled') }),
+]);
+export type JobEvent = z.infer<typeof jobEventSchema>;
