@@ -1,0 +1,34 @@
+/** Shared plumbing of `atelier presets` and `atelier teams`: open the store, pick the team, map errors. */
+import type { Command } from 'commander';
+import { UsageError } from '../cli.js';
+import { DEFAULT_TEAM } from '../presets/db.js';
+import { PresetError } from '../presets/errors.js';
+import { decodingInspector } from '../presets/inspect.js';
+import { PresetStore } from '../presets/store.js';
+import { defaultDataDir } from '../token.js';
+
+/** Adds `--data-dir DIR` (default `$ATELIER_HOME` or `~/.atelier`). */
+export function dataDirOption(cmd: Command): Command {
+  return cmd.option('--data-dir <dir>', 'companion data dir (default $ATELIER_HOME or ~/.atelier)');
+}
+
+/** Runs `fn` with an open store, closing it after; PresetErrors the user caused become UsageErrors (exit 2). */
+export async function withStore<T>(dataDir: string | undefined, fn: (store: PresetStore) => Promise<T> | T): Promise<T> {
+  const store = PresetStore.open({ dataDir: dataDir ?? defaultDataDir(), inspectImage: decodingInspector() });
+  try {
+    return await fn(store);
+  } catch (err) {
+    if (err instanceof PresetError && err.status < 500) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    store.close();
+  }
+}
+
+/** The id of the team named `name`, or the local team's when omitted. */
+export function teamIdOf(store: PresetStore, name: string | undefined): string {
+  if (name === undefined) return DEFAULT_TEAM.id;
+  const team = store.teams.byName(name);
+  if (!team) throw new UsageError(`no team named '${name}' (see 'atelier teams list')`);
+  return team.id;
+}

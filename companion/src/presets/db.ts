@@ -1,0 +1,98 @@
+/**
+ * The presets database: SQLite (better-sqlite3) in the companion's data dir, WAL mode, schema
+ * migrations versioned in code (`PRAGMA user_version`). Other modules only see `openPresetsDb`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LOCAL_TEAM_ID } from '../token.js';
+
+/** The database handle type used across the presets modules. */
+export type PresetsDb = Database.Database;
+
+/** File name of the database inside the data dir. */
+export const PRESETS_DB_FILE = 'presets.sqlite3';
+
+/** Id and name of the local default team: requests with the pairing token act as it. */
+export const DEFAULT_TEAM = { id: LOCAL_TEAM_ID, name: 'local' } as const;
+
+/** Schema migrations, applied in order; index + 1 is the resulting `user_version`. Append only. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE teams (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    token_hash  TEXT UNIQUE,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+  ) STRICT;
+  INSERT INTO teams (id, name, token_hash, created_at) VALUES ('${DEFAULT_TEAM.id}', '${DEFAULT_TEAM.name}', NULL, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+  CREATE TABLE images (
+    sha256        TEXT PRIMARY KEY,
+    content_type  TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    width         INTEGER NOT NULL,
+    height        INTEGER NOT NULL,
+    created_at    TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE presets (
+    id          TEXT PRIMARY KEY,
+    team_id     TEXT NOT NULL REFERENCES teams(id),
+    name        TEXT NOT NULL COLLATE NOCASE,
+    params      TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (team_id, name)
+  ) STRICT;
+
+  CREATE TABLE preset_styles (
+    preset_id   TEXT NOT NULL REFERENCES presets(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL REFERENCES images(sha256),
+    weight      REAL NOT NULL,
+    PRIMARY KEY (preset_id, position)
+  ) STRICT;
+  CREATE INDEX preset_styles_sha256 ON preset_styles (sha256);
+  `,
+];
+
+/** Newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating if needed) the presets database in `dataDir` and migrates it to `SCHEMA_VERSION`. */
+export function openPresetsDb(dataDir: string): PresetsDb {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, PRESETS_DB_FILE), { timeout: 10_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: a transaction the API acknowledged survives power loss too, not only a process crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** Applies the missing migrations, each in its own immediate transaction. */
+function migrate(db: PresetsDb): void {
+  const current = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (current() > SCHEMA_VERSION) {
+    throw new Error(
+      `presets database schema version ${current()} is newer than this companion supports (${SCHEMA_VERSION}); upgrade Atelier`,
+    );
+  }
+  for (let v = current(); v < SCHEMA_VERSION; v = current()) {
+    db.transaction(() => {
+      // Re-check under the write lock: another process may have migrated meanwhile.
+      if (current() !== v) return;
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

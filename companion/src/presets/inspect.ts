@@ -1,0 +1,17 @@
+/** The image check the store runs on every style image: a full decode with io/images.ts. */
+import type { ImageInspector } from './store.js';
+
+/** Default pixel limit, as io/images.ts DEFAULT_MAX_PIXELS (not imported: that module loads TF.js). */
+const DEFAULT_MAX_PIXELS = 64e6;
+
+/**
+ * An inspector that decodes the image (ImageError on empty, unsupported, damaged or > maxPixels
+ * input). io/images.ts is loaded on first use, so CLI commands that store no image stay fast.
+ */
+export function decodingInspector(maxPixels: number = DEFAULT_MAX_PIXELS): ImageInspector {
+  return async (data) => {
+    const { decodeImage } = await import('../io/images.js');
+    const img = await decodeImage(data, { maxPixels });
+    return { width: img.width, height: img.height };
+  };
+}
