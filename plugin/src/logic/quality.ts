@@ -1,0 +1,101 @@
+/**
+ * The designer-facing controls (strength, quality, preserve colours, advanced overrides) and their
+ * translation into the shared stylization params.
+ */
+import type { StylizeParamsInput } from '../../../shared/params.js';
+
+/** Quality levels shown to designers. */
+export type Quality = 'fast' | 'balanced' | 'high';
+
+/** What each quality level means: output size (longer side), iterations per scale, scales. */
+export const QUALITY_PRESETS: Readonly<Record<Quality, { size: number; iterations: number; scales: number; label: string }>> = {
+  fast: { size: 256, iterations: 80, scales: 1, label: 'Fast · 256 px' },
+  balanced: { size: 512, iterations: 200, scales: 1, label: 'Balanced · 512 px' },
+  high: { size: 1024, iterations: 250, scales: 2, label: 'High · 1024 px' },
+};
+
+/** Advanced overrides; `null` means "derive from the simple controls". */
+export interface AdvancedControls {
+  size: number | null;
+  iterations: number | null;
+  contentWeight: number | null;
+  styleWeight: number | null;
+  tvWeight: number | null;
+  styleLayers: string;
+  contentLayers: string;
+  seed: number;
+  pooling: 'max' | 'avg';
+  optimizer: 'lbfgs' | 'adam';
+}
+
+/** Every control of the panel, as remembered per user. */
+export interface Controls {
+  /** 0 = mostly the layer's content, 100 = mostly the style. */
+  strength: number;
+  quality: Quality;
+  preserveColors: boolean;
+  advancedOpen: boolean;
+  advanced: AdvancedControls;
+}
+
+/** Defaults for a first run. */
+export const DEFAULT_CONTROLS: Controls = {
+  strength: 50,
+  quality: 'balanced',
+  preserveColors: false,
+  advancedOpen: false,
+  advanced: {
+    size: null,
+    iterations: null,
+    contentWeight: null,
+    styleWeight: null,
+    tvWeight: null,
+    styleLayers: '',
+    contentLayers: '',
+    seed: 0,
+    pooling: 'max',
+    optimizer: 'lbfgs',
+  },
+};
+
+/** Style weight for a strength in 0..100: log-scale 1e2..1e6, 50 → 1e4 (the engine's default). */
+export function strengthToStyleWeight(strength: number): number {
+  const s = Math.min(100, Math.max(0, Number.isFinite(strength) ? strength : 50));
+  return Number((10 ** (2 + (4 * s) / 100)).toPrecision(4));
+}
+
+/** Parses a comma/space separated layer list; empty → undefined (use the engine's defaults). */
+export function parseLayerList(text: string): string[] | undefined {
+  const layers = text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  return layers.length ? layers : undefined;
+}
+
+/** A live preview about every 10% of the run, but at least every 25 iterations (and at most every one). */
+export function previewEveryFor(iterations: number): number {
+  return Math.min(25, Math.max(1, Math.round(iterations / 10)));
+}
+
+/** The params a run sends (as written, not defaulted), from the panel's controls. */
+export function controlsToParams(c: Controls): StylizeParamsInput {
+  const q = QUALITY_PRESETS[c.quality] ?? QUALITY_PRESETS.balanced;
+  const a = c.advanced;
+  const iterations = a.iterations ?? q.iterations;
+  const params: StylizeParamsInput = {
+    size: a.size ?? q.size,
+    iterations,
+    scales: q.scales,
+    styleWeight: a.styleWeight ?? strengthToStyleWeight(c.strength),
+    originalColors: c.preserveColors,
+    seed: a.seed,
+    pooling: a.pooling,
+    optimizer: a.optimizer,
+    previewEvery: previewEveryFor(iterations),
+  };
+  if (a.contentWeight !== null) params.contentWeight = a.contentWeight;
+  if (a.tvWeight !== null) params.tvWeight = a.tvWeight;
+  const styleLayers = parseLayerList(a.styleLayers);
+  if (styleLayers) params.styleLayers = styleLayers;
+  const contentLayers = parseLayerList(a.contentLayers);
+  if (contentLayers) params.contentLayers = contentLayers;
+  return params;
+}

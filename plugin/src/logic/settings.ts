@@ -1,0 +1,87 @@
+/**
+ * Per-user settings kept in `figma.clientStorage`: the companion connection and the panel's
+ * controls. Stored values may be from an older version or hand-edited, so they are sanitised.
+ */
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, type Controls, type Quality } from './quality.js';
+
+/** clientStorage key of the connection. */
+export const CONNECTION_KEY = 'atelier.connection';
+/** clientStorage key of the controls. */
+export const CONTROLS_KEY = 'atelier.controls';
+
+/** Where the companion is and the pairing token it printed. */
+export interface Connection {
+  url: string;
+  token: string;
+}
+
+/** The local companion's address (= shared/protocol DEFAULT_COMPANION_URL; repeated to keep zod out of main.js). */
+export const LOCAL_COMPANION_URL = 'http://127.0.0.1:7745';
+
+/** Default connection: the local companion, no token yet. */
+export const DEFAULT_CONNECTION: Connection = { url: LOCAL_COMPANION_URL, token: '' };
+
+/** Everything remembered per user. */
+export interface Settings {
+  connection: Connection;
+  controls: Controls;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown, lo: number, hi: number): number | null =>
+  typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : null;
+const int = (v: unknown, lo: number, hi: number): number | null => {
+  const n = num(v, lo, hi);
+  return n !== null && Number.isInteger(n) ? n : null;
+};
+
+/** Normalises a companion URL: trims, drops trailing slashes; `null` when not an http(s) URL. */
+export function normalizeCompanionUrl(text: string): string | null {
+  const t = text.trim().replace(/\/+$/, '');
+  try {
+    const u = new URL(t);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return null;
+  }
+}
+
+/** A valid Connection from whatever was stored. */
+export function sanitizeConnection(v: unknown): Connection {
+  if (!isObj(v)) return { ...DEFAULT_CONNECTION };
+  const url = typeof v.url === 'string' ? normalizeCompanionUrl(v.url) : null;
+  const token = typeof v.token === 'string' ? v.token.trim().slice(0, 512) : '';
+  return { url: url ?? DEFAULT_CONNECTION.url, token };
+}
+
+/** Valid Controls from whatever was stored (unknown or out-of-range fields fall back to defaults). */
+export function sanitizeControls(v: unknown): Controls {
+  const d = DEFAULT_CONTROLS;
+  if (!isObj(v)) return structuredCloneControls(d);
+  const a = isObj(v.advanced) ? v.advanced : {};
+  const nullableNum = (x: unknown, lo: number, hi: number): number | null => (x === null ? null : num(x, lo, hi));
+  const nullableInt = (x: unknown, lo: number, hi: number): number | null => (x === null ? null : int(x, lo, hi));
+  return {
+    strength: num(v.strength, 0, 100) ?? d.strength,
+    quality: typeof v.quality === 'string' && v.quality in QUALITY_PRESETS ? (v.quality as Quality) : d.quality,
+    preserveColors: typeof v.preserveColors === 'boolean' ? v.preserveColors : d.preserveColors,
+    advancedOpen: typeof v.advancedOpen === 'boolean' ? v.advancedOpen : d.advancedOpen,
+    advanced: {
+      size: nullableInt(a.size, 16, 4096),
+      iterations: nullableInt(a.iterations, 1, 10000),
+      contentWeight: nullableNum(a.contentWeight, 0, 1e12),
+      styleWeight: nullableNum(a.styleWeight, 0, 1e12),
+      tvWeight: nullableNum(a.tvWeight, 0, 1e12),
+      styleLayers: typeof a.styleLayers === 'string' ? a.styleLayers.slice(0, 300) : '',
+      contentLayers: typeof a.contentLayers === 'string' ? a.contentLayers.slice(0, 300) : '',
+      seed: int(a.seed, 0, 2 ** 31 - 1) ?? d.advanced.seed,
+      pooling: a.pooling === 'avg' ? 'avg' : 'max',
+      optimizer: a.optimizer === 'adam' ? 'adam' : 'lbfgs',
+    },
+  };
+}
+
+function structuredCloneControls(c: Controls): Controls {
+  return { ...c, advanced: { ...c.advanced } };
+}

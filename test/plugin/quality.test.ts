@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { stylizeParamsSchema } from '../../shared/params.js';
+import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, controlsToParams, parseLayerList, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
+import { LOCAL_COMPANION_URL, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
+import { checkParams } from '../../plugin/src/ui/checkParams.js';
+import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/progress.js';
+
+describe('controls → params', () => {
+  it('maps strength log-linearly to the style weight, 50 = the engine default', () => {
+    expect(strengthToStyleWeight(50)).toBe(1e4);
+    expect(strengthToStyleWeight(0)).toBe(100);
+    expect(strengthToStyleWeight(100)).toBe(1e6);
+    expect(strengthToStyleWeight(75)).toBeCloseTo(1e5, -1);
+    expect(strengthToStyleWeight(-5)).toBe(100);
+    expect(strengthToStyleWeight(Number.NaN)).toBe(1e4);
+  });
+
+  it('turns each quality into size and iterations, all valid for the shared schema', () => {
+    for (const q of ['fast', 'balanced', 'high'] as const) {
+      const params = controlsToParams({ ...DEFAULT_CONTROLS, quality: q });
+      expect(params.size).toBe(QUALITY_PRESETS[q].size);
+      expect(params.iterations).toBe(QUALITY_PRESETS[q].iterations);
+      expect(params.previewEvery).toBe(previewEveryFor(QUALITY_PRESETS[q].iterations));
+      expect(stylizeParamsSchema.safeParse(params).success).toBe(true);
+    }
+    expect(QUALITY_PRESETS.fast.size).toBeLessThan(QUALITY_PRESETS.high.size);
+  });
+
+  it('applies preserve colours and advanced overrides', () => {
+    const params = controlsToParams({
+      ...DEFAULT_CONTROLS,
+      preserveColors: true,
+      advanced: { ...DEFAULT_CONTROLS.advanced, iterations: 7, size: 64, styleWeight: 5, tvWeight: 0, contentWeight: 2, styleLayers: 'conv1_1, conv2_1', contentLayers: 'conv2_2', seed: 9, pooling: 'avg', optimizer: 'adam' },
+    });
+    expect(params).toMatchObject({ originalColors: true, iterations: 7, size: 64, styleWeight: 5, tvWeight: 0, contentWeight: 2, styleLayers: ['conv1_1', 'conv2_1'], contentLayers: ['conv2_2'], seed: 9, pooling: 'avg', optimizer: 'adam', previewEvery: 1 });
+    expect(parseLayerList('  ')).toBeUndefined();
+    expect([previewEveryFor(4), previewEveryFor(80), previewEveryFor(200), previewEveryFor(5000)]).toEqual([1, 8, 20, 25]);
+  });
+
+  it('reports invalid advanced settings in one line', () => {
+    const bad = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, styleLayers: 'conv9_9' } }));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.message).toMatch(/styleLayers\.0/);
+  });
+});
+
+describe('stored settings', () => {
+  it('sanitises anything stored back to valid settings', () => {
+    expect(sanitizeControls(undefined)).toEqual(DEFAULT_CONTROLS);
+    expect(sanitizeControls({ strength: 500, quality: 'ultra', preserveColors: 'yes', advanced: { iterations: -3, seed: 1.5, pooling: 'avg', size: 8000 } })).toEqual({
+      ...DEFAULT_CONTROLS,
+      advanced: { ...DEFAULT_CONTROLS.advanced, pooling: 'avg' },
+    });
+    const kept = { ...DEFAULT_CONTROLS, strength: 80, quality: 'high' as const, advancedOpen: true, advanced: { ...DEFAULT_CONTROLS.advanced, iterations: 12 } };
+    expect(sanitizeControls(JSON.parse(JSON.stringify(kept)))).toEqual(kept);
+  });
+
+  it('normalises companion URLs and keeps the local default in sync with the protocol', () => {
+    expect(LOCAL_COMPANION_URL).toBe(DEFAULT_COMPANION_URL);
+    expect(normalizeCompanionUrl(' http://127.0.0.1:7745/ ')).toBe('http://127.0.0.1:7745');
+    expect(normalizeCompanionUrl('https://gpu.example.com/atelier/')).toBe('https://gpu.example.com/atelier');
+    expect(normalizeCompanionUrl('ftp://x')).toBeNull();
+    expect(normalizeCompanionUrl('localhost:7745')).toBeNull();
+    expect(sanitizeConnection({ url: 'javascript:alert(1)', token: ' atl_x ' })).toEqual({ url: DEFAULT_COMPANION_URL, token: 'atl_x' });
+  });
+});
+
+describe('progress', () => {
+  const p = { item: 2, items: 3, scale: 1, scales: 2, iteration: 5, iterations: 10, evaluations: 0, losses: { content: 0, style: 0, tv: 0, total: 0 }, elapsed: 1, eta: 75 };
+  it('computes per-layer fractions of a batch (item is 1-based)', () => {
+    expect(itemFraction(p)).toBeCloseTo(0.75);
+    expect(batchFractions(3, p)).toEqual([1, 0.75, 0]);
+    expect(batchFractions(2, null)).toEqual([0, 0]);
+  });
+  it('formats the ETA', () => {
+    expect(formatEta(12.2)).toBe('about 13 s left');
+    expect(formatEta(75)).toBe('about 1 min left');
+    expect(formatEta(0.2)).toBe('almost done');
+    expect(formatEta(Number.NaN)).toBe('');
+  });
+});
