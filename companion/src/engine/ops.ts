@@ -2,12 +2,71 @@
  * The few tensor operations the VGG-19 forward/backward pass is made of, in one place so that
  * backends can get faster implementations (custom gradients, fused kernels) without touching
  * the network definition or the losses. Gradients must stay exact.
+ *
+ * Speed (tfjs 4.22, wasm): the stock gradient of conv2d w.r.t. its input is Conv2DBackpropInput,
+ * a plain loop in the wasm backend, and matMul with transpose flags misses XNNPACK there. So:
+ * - conv3x3Relu runs forward as one fused conv2d+bias+ReLU, and backpropagates to x as a FORWARD
+ *   conv2d of (dy · [y > 0]) with the spatially flipped, in/out-swapped kernel — the exact
+ *   transpose of a 3x3 stride-1 SAME convolution. The weights are constants: no kernel or bias
+ *   gradient is produced (the image is what is optimised).
+ * - gram computes FᵀF from an explicit transpose (no matMul transpose flags) and its gradient
+ *   F·(dG + dGᵀ)/N with a plain matMul.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** 3x3 SAME convolution + bias + ReLU on an NHWC batch. */
-export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  return tf.tidy(() => tf.relu(tf.add(tf.conv2d(x, kernel, 1, 'same'), bias)) as tf.Tensor4D);
+/**
+ * The kernel whose forward convolution is the input-gradient of a 3x3 stride-1 SAME convolution
+ * with `kernel` (HWIO [3,3,in,out] → [3,3,out,in], flipped in both spatial axes). Reads the kernel
+ * back once and rearranges it in JS on the CPU backends (Reverse/Gather on wasm take ~100 ms per
+ * VGG layer), with tensor ops on GPU backends: call it once per model and keep the result.
+ */
+export function backwardKernel(kernel: tf.Tensor4D): tf.Tensor4D {
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') return backwardKernelOps(kernel);
+  const [kh, kw, cin, cout] = kernel.shape;
+  const src = kernel.dataSync() as Float32Array;
+  const dst = new Float32Array(src.length);
+  const taps = kh * kw;
+  for (let t = 0; t < taps; t++) {
+    const from = t * cin * cout;
+    const to = (taps - 1 - t) * cin * cout;
+    for (let i = 0; i < cin; i++) {
+      for (let o = 0; o < cout; o++) dst[to + o * cin + i] = src[from + i * cout + o];
+    }
+  }
+  return tf.tensor4d(dst, [kh, kw, cout, cin]);
+}
+
+/** backwardKernel with tensor ops only (no readback), for one-off use inside a backward pass. */
+function backwardKernelOps(kernel: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.reverse(tf.transpose(kernel, [0, 1, 3, 2]), [0, 1]) as tf.Tensor4D);
+}
+
+const FUSED_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' };
+
+/**
+ * 3x3 SAME convolution + bias + ReLU on an NHWC batch; differentiable w.r.t. x only (kernel and bias
+ * are constants). Pass `backKernel = backwardKernel(kernel)` to keep it resident across calls;
+ * otherwise it is derived inside each backward pass.
+ */
+export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, backKernel?: tf.Tensor4D): tf.Tensor4D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    // tf.fused.conv2d refuses to fuse inside a gradient scope; the forward of a customGrad needs no tape.
+    const y = tf.engine().runKernel('FusedConv2D', { x: input, filter: kernel, bias }, FUSED_ATTRS as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const masked = tf.mul(dy, tf.step(saved[0]));
+        const k = backKernel ?? backwardKernelOps(kernel);
+        const dx = tf.conv2d(masked as tf.Tensor4D, k, 1, 'same');
+        if (!backKernel) k.dispose();
+        return [dx];
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
 }
 
 /** 2x2 stride-2 pooling, max or average. */
@@ -17,12 +76,23 @@ export function pool2x2(x: tf.Tensor4D, mode: 'max' | 'avg'): tf.Tensor4D {
 
 /**
  * Gram matrix of features [1,H,W,C] as C x C, normalised by H·W·C:
- * G = FᵀF / (H·W·C) with F the (H·W) x C matrix.
+ * G = FᵀF / (H·W·C) with F the (H·W) x C matrix. Gradient: dF = F·(dG + dGᵀ) / (H·W·C).
  */
 export function gram(features: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const [, h, w, c] = features.shape;
-    const f = tf.reshape(features, [h * w, c]) as tf.Tensor2D;
-    return tf.div(tf.matMul(f, f, true, false), h * w * c) as tf.Tensor2D;
+  const [, h, w, c] = features.shape;
+  const n = h * w * c;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const f = tf.reshape(input, [h * w, c]) as tf.Tensor2D;
+    const g = tf.tidy(() => tf.div(tf.matMul(tf.transpose(f), f), n) as tf.Tensor2D);
+    save([f]);
+    return {
+      value: g,
+      gradFunc: (dg: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const sym = tf.div(tf.add(dg, tf.transpose(dg)), n) as tf.Tensor2D;
+        return [tf.reshape(tf.matMul(saved[0] as tf.Tensor2D, sym), input.shape)];
+      },
+    };
   });
+  return op(features) as tf.Tensor2D;
 }

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench -- ops [--backend wasm] [--size 128] [--reps 3]`: the fast ops (ops.ts: fused
+ * conv+bias+ReLU, input-gradient as a forward conv with the flipped kernel, transpose-free Gram)
+ * against the stock TF.js ops, same VGG-19 loss+gradient (random weights, real widths, conv1_1..
+ * conv5_1 Gram + conv4_2 content), alternating, in one process: median seconds and the speed-up.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
+import { VGG19_LAYERS } from '../companion/src/engine/layers.js';
+import { backwardKernel, conv3x3Relu, gram } from '../companion/src/engine/ops.js';
+import { fmtS, intFlag, parseFlags } from './lib/args.js';
+import { randomVggWeights } from './lib/gatysModel.js';
+
+const STYLE = new Set(['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']);
+
+function stockGram(f: tf.Tensor4D): tf.Tensor2D {
+  const [, h, w, c] = f.shape;
+  const m = tf.reshape(f, [h * w, c]) as tf.Tensor2D;
+  return tf.div(tf.matMul(m, m, true, false), h * w * c);
+}
+
+/** Entry point. */
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv);
+  const size = intFlag(flags, 'size', 128);
+  const reps = Math.max(1, intFlag(flags, 'reps', 3));
+  const info = await initBackend((flags.get('backend') ?? 'wasm') as ConcreteBackend);
+  const weights = randomVggWeights();
+  const backs = new Map([...weights].map(([n, w]) => [n, backwardKernel(w.kernel)]));
+  const x = tf.randomUniform([1, size, size, 3], -120, 120, 'float32', 3) as tf.Tensor4D;
+  const loss = (fast: boolean) => (img: tf.Tensor) => {
+    let h = img as tf.Tensor4D;
+    let total = tf.scalar(0);
+    for (const layer of VGG19_LAYERS) {
+      const w = weights.get(layer.name)!;
+      h = fast ? conv3x3Relu(h, w.kernel, w.bias, backs.get(layer.name)) : (tf.relu(tf.add(tf.conv2d(h, w.kernel, 1, 'same'), w.bias)) as tf.Tensor4D);
+      if (STYLE.has(layer.name)) total = tf.add(total, tf.mul(tf.mean(tf.square(fast ? gram(h) : stockGram(h))), 2e5));
+      if (layer.name === 'block4_conv2') total = tf.add(total, tf.mean(tf.square(h)));
+      if (layer.name === 'block5_conv1') break;
+      if (layer.lastInBlock) h = tf.maxPool(h, 2, 2, 'valid');
+    }
+    return total as tf.Scalar;
+  };
+  const time = async (fast: boolean): Promise<number> => {
+    const t0 = performance.now();
+    const { value, grad } = tf.valueAndGrad(loss(fast))(x);
+    await grad.data();
+    tf.dispose([value, grad]);
+    return (performance.now() - t0) / 1000;
+  };
+  await time(true);
+  await time(false);
+  const fast: number[] = [];
+  const stock: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    fast.push(await time(true));
+    stock.push(await time(false));
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(`ops on ${info.name} (${info.device}), ${size}², ${reps} alternating reps (median):`);
+  console.log(`  stock tf ops ${fmtS(med(stock))} s/eval   fast ops ${fmtS(med(fast))} s/eval   speed-up ${(med(stock) / med(fast)).toFixed(1)}x`);
+  tf.dispose([x, ...backs.values()]);
+  for (const w of weights.values()) tf.dispose([w.kernel, w.bias]);
+  await info.shutdown();
+}

@@ -1,0 +1,180 @@
+/**
+ * Backends: `auto` chooses and explains; cpu, wasm and webgpu agree on the Gatys loss and its
+ * gradient (≤1e-4 relative) on a small VGG-shaped model. The webgpu part skips with the reason when
+ * there is no adapter, and fails instead when ATELIER_REQUIRE_WEBGPU=1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, describeBackend, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/backend.js';
+import { EngineError } from '../../companion/src/engine/errors.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
+import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
+import { parseStylizeParams } from '../../shared/params.js';
+import type { VggWeights } from '../../companion/src/engine/types.js';
+import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
+
+/** Deterministic pseudo-random numbers (mulberry32), identical on every backend. */
+function randomArray(n: number, seed: number, scale: number, offset = 0): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale + offset;
+  }
+  return out;
+}
+
+/** A VGG-19-shaped model with `base` channels in block 1 (doubling to 8·base), as plain arrays. */
+function smallModelArrays(base: number): Array<{ name: string; shape: [number, number, number, number]; kernel: Float32Array; bias: Float32Array }> {
+  const width = (c: number) => Math.max(1, Math.round((c / 64) * base));
+  return VGG19_LAYERS.map((layer, i) => {
+    const cin = layer.inChannels === 3 ? 3 : width(layer.inChannels);
+    const cout = width(layer.outChannels);
+    const shape: [number, number, number, number] = [3, 3, cin, cout];
+    return {
+      name: layer.name,
+      shape,
+      kernel: randomArray(9 * cin * cout, 100 + i, Math.sqrt(6 / (9 * cin))),
+      bias: randomArray(cout, 200 + i, 0.1),
+    };
+  });
+}
+
+const SIZE = 32;
+const MODEL = smallModelArrays(4);
+const CONTENT = randomArray(SIZE * SIZE * 3, 1, 127.5, 127.5);
+const STYLE = randomArray(SIZE * SIZE * 3, 2, 127.5, 127.5);
+const IMAGE = randomArray(SIZE * SIZE * 3, 3, 127.5, 127.5);
+
+interface Result {
+  loss: number;
+  terms: [number, number, number];
+  grad: Float32Array;
+}
+
+/** Loss, terms and gradient of the default objective on the active backend; leaves no tensors behind. */
+async function evaluateOnActiveBackend(): Promise<Result> {
+  const before = tf.memory().numTensors;
+  const weights: VggWeights = new Map(MODEL.map((l) => [l.name, { kernel: tf.tensor4d(l.kernel, l.shape), bias: tf.tensor1d(l.bias) }]));
+  const model = new Vgg19(weights);
+  const content = tf.tensor3d(CONTENT, [SIZE, SIZE, 3]);
+  const style = tf.tensor3d(STYLE, [SIZE, SIZE, 3]);
+  const x = tf.tensor4d(IMAGE, [1, SIZE, SIZE, 3]);
+  const params = parseStylizeParams({ size: SIZE, styleWeight: 1e4, tvWeight: 1 });
+  const objective = await createObjective(model, { content, styles: [style], params });
+  const e = objective.evaluate(x);
+  const result: Result = {
+    loss: (await e.loss.data())[0],
+    terms: [(await e.terms.content.data())[0], (await e.terms.style.data())[0], (await e.terms.tv.data())[0]],
+    grad: (await e.grad.data()) as Float32Array,
+  };
+  disposeEvaluation(e);
+  objective.dispose();
+  model.dispose();
+  tf.dispose([content, style, x]);
+  expect(tf.memory().numTensors).toBe(before);
+  return result;
+}
+
+function relative(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
+}
+
+/** max |a − b| / max |b| over the gradient. */
+function gradRelErr(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+function expectAgreement(got: Result, ref: Result): void {
+  expect(relative(got.loss, ref.loss)).toBeLessThanOrEqual(1e-4);
+  for (let i = 0; i < 3; i++) expect(relative(got.terms[i], ref.terms[i])).toBeLessThanOrEqual(1e-4);
+  expect(gradRelErr(got.grad, ref.grad)).toBeLessThanOrEqual(1e-4);
+}
+
+describe('backends', () => {
+  const started = new Map<ConcreteBackend, BackendInfo>();
+  let reference: Result;
+
+  async function use(name: ConcreteBackend): Promise<BackendInfo> {
+    const info = started.get(name) ?? (await initBackend(name));
+    started.set(name, info);
+    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name)).toBe(true);
+    return info;
+  }
+
+  beforeAll(async () => {
+    await use('cpu');
+    reference = await evaluateOnActiveBackend();
+    expect(Number.isFinite(reference.loss) && reference.loss > 0).toBe(true);
+  });
+
+  afterAll(async () => {
+    for (const info of started.values()) await info.shutdown();
+  });
+
+  it('auto picks an available backend, says which, and why the others were skipped', async () => {
+    const info = await initBackend('auto');
+    started.set(info.name, info);
+    expect(tf.getBackend()).toBe(info.name);
+    expect(info.device.length).toBeGreaterThan(0);
+    console.log(`auto: ${describeBackend(info)}`);
+    const skipped = new Map(info.skipped.map((s) => [s.name, s.reason]));
+    for (const name of ['webgpu', 'cuda', 'native', 'wasm', 'cpu'] as const) {
+      if (name !== info.name) expect(skipped.get(name), `reason for ${name}`).toBeTruthy();
+    }
+    // tfjs-node(-gpu) are opt-in installs and are not installed here.
+    if (info.name !== 'cuda' && info.name !== 'native') {
+      expect(skipped.get('cuda')).toBe('not installed: npm install @tensorflow/tfjs-node-gpu');
+      expect(skipped.get('native')).toBe('not installed: npm install @tensorflow/tfjs-node');
+    }
+  });
+
+  it('a named backend that cannot start is an EngineError backend_unavailable with the reason', async () => {
+    const err = await initBackend('cuda').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('backend_unavailable');
+    expect((err as EngineError).message).toContain('npm install @tensorflow/tfjs-node-gpu');
+    await expect(initBackend('metal' as never)).rejects.toMatchObject({ code: 'bad_input' });
+  });
+
+  it('wasm (threaded, SIMD) agrees with cpu on loss and gradient', async () => {
+    const info = await use('wasm');
+    expect(info.device).toMatch(/wasm SIMD, \d+ threads?/);
+    expectAgreement(await evaluateOnActiveBackend(), reference);
+  });
+
+  it('wasm with one thread starts the plain SIMD build', async () => {
+    // The threaded module is already loaded in this process; a fresh process checks the single-threaded build.
+    const { execFileSync } = await import('node:child_process');
+    const script = [
+      "import { initBackend } from './companion/src/engine/backend.ts';",
+      'const info = await initBackend("wasm", { wasmThreads: 1 });',
+      'console.log(info.device); await info.shutdown();',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out).toMatch(/wasm SIMD, 1 thread\b/);
+  });
+
+  it('webgpu agrees with cpu on loss and gradient (skips without an adapter unless ATELIER_REQUIRE_WEBGPU=1)', async (ctx) => {
+    const probe = await webgpuAvailability();
+    if (!probe.available) {
+      if (REQUIRE_WEBGPU) throw new Error(`ATELIER_REQUIRE_WEBGPU=1 but webgpu is unavailable: ${probe.reason}`);
+      console.log(`webgpu skipped: ${probe.reason}`);
+      ctx.skip();
+      return;
+    }
+    const info = await use('webgpu');
+    console.log(`webgpu on ${info.device}${info.software ? ' (software)' : ''}`);
+    expectAgreement(await evaluateOnActiveBackend(), reference);
+  });
+});
