@@ -3,7 +3,9 @@
  * UI in a null-origin iframe) against a REAL companion on 127.0.0.1 (small VGG-shaped model, cpu
  * backend). Covers offline and wrong-token states, selection with a skipped layer, a style file,
  * Stylize with live progress, the fill replaced by the returned image, Revert, a batch with a frame
- * whose children get hidden, and Cancel. Screenshots of each state go to test/artifacts/plugin/.
+ * whose children get hidden, Cancel, and team presets: save, rename, delete with confirmation and
+ * the conflict when another designer changed a preset first (412). Screenshots of each state go to
+ * test/artifacts/plugin/.
  *
  * Needs Debian's Chromium at /usr/bin/chromium: skipped (with a message) when it is missing, and
  * FAILS instead when ATELIER_REQUIRE_BROWSER=1 (CI).
@@ -308,5 +310,129 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(running!.state).toBe('canceled');
     expect(await h(`window.harness.fills('Sun badge')`)).toEqual(before);
     await shot('09-canceled');
+  });
+
+  it('manages team presets: rename, 409 on a taken name, conflict when a teammate changed it first, delete with confirmation, empty state', async () => {
+    /** Another designer of the same team, straight through the API. */
+    const api = async (method: string, p: string, init: { json?: unknown; form?: FormData; version?: number } = {}): Promise<{ status: number; body: any }> => {
+      const headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` };
+      if (init.json !== undefined) headers['Content-Type'] = 'application/json';
+      if (init.version !== undefined) headers['If-Match'] = `"${init.version}"`;
+      const res = await fetch(`${companion.url}/v1/presets${p}`, { method, headers, body: init.form ?? (init.json === undefined ? undefined : JSON.stringify(init.json)) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const createByApi = async (name: string, seed: number): Promise<{ id: string; version: number }> => {
+      const form = new FormData();
+      form.set('preset', JSON.stringify({ name, params: { iterations: 10 } }));
+      const png = await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 40 + seed * 60, g: 90, b: 200 - seed * 50 } } }).png().toBuffer();
+      form.append('style', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'style.png');
+      const r = await api('POST', '', { form });
+      expect(r.status).toBe(201);
+      return r.body;
+    };
+    const names = () => ui.locator('[data-testid="preset"] span').allTextContents();
+    const status = () => ui.getByTestId('preset-status').textContent();
+    const byName = (name: string) => ui.locator('[data-testid="preset"]', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) });
+
+    const ink = await createByApi('Ink wash', 1);
+    // opening the tab reloads the list: the teammate's preset appears
+    await ui.getByTestId('tab-preset').click();
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['Brush strokes', 'Ink wash']);
+    expect(await ui.getByTestId('presets-count').textContent()).toBe('2 team presets');
+    await expect.poll(() => ui.locator('[data-testid="preset"] img').count(), { timeout: 15_000 }).toBe(2);
+
+    // keyboard: arrows move the selection through the grid
+    await byName('Brush strokes').click();
+    await byName('Brush strokes').press('ArrowRight');
+    expect(await byName('Ink wash').getAttribute('aria-checked')).toBe('true');
+    await byName('Ink wash').press('ArrowLeft');
+    expect(await byName('Brush strokes').getAttribute('aria-checked')).toBe('true');
+    expect(await ui.getByTestId('preset-selected-name').textContent()).toBe('Brush strokes');
+
+    // rename (F2 opens the field with the name selected; Enter saves)
+    await byName('Brush strokes').press('F2');
+    const input = ui.getByTestId('preset-rename-input');
+    await expect.poll(() => input.inputValue()).toBe('Brush strokes');
+    await input.fill('Bold brush');
+    await shot('12-preset-rename');
+    await input.press('Enter');
+    await expect.poll(status, { timeout: 15_000 }).toBe('Renamed to “Bold brush”');
+    await expect.poll(names).toEqual(['Bold brush', 'Ink wash']);
+    const brush = (await api('GET', '')).body.presets.find((p: { name: string }) => p.name === 'Bold brush');
+    expect(brush.version).toBe(2);
+    expect(await ui.getByTestId('preset-rename-input').count()).toBe(0);
+    await shot('13-preset-renamed');
+
+    // 409: a teammate took the name meanwhile (the UI has not seen it); the field stays open
+    await createByApi('Sumi', 2);
+    await ui.getByTestId('preset-rename').click();
+    await input.fill('sumi');
+    await ui.getByTestId('preset-rename-save').click();
+    await expect.poll(status, { timeout: 15_000 }).toBe('A preset named “sumi” already exists — pick another name');
+    expect(await ui.getByTestId('preset-status').getAttribute('data-kind')).toBe('error');
+    await expect.poll(names).toEqual(['Bold brush', 'Ink wash', 'Sumi']);
+    expect(await input.inputValue()).toBe('sumi');
+    await input.press('Escape');
+    expect(await input.count()).toBe(0);
+    expect((await api('GET', `/${brush.id}`)).body.name).toBe('Bold brush');
+
+    // conflict: another designer renames "Ink wash" first; our rename (from the stale version) → 412
+    await byName('Ink wash').click();
+    const theirs = await api('PATCH', `/${ink.id}`, { json: { name: 'Ink wash (B)' }, version: ink.version });
+    expect(theirs.status).toBe(200);
+    expect(await names()).toContain('Ink wash'); // the UI has not reloaded yet
+    await ui.getByTestId('preset-rename').click();
+    await input.fill('Ink wash (A)');
+    await input.press('Enter');
+    await expect.poll(status, { timeout: 15_000 }).toBe('Someone else changed this preset — reloaded the latest version');
+    expect(await ui.getByTestId('preset-status').getAttribute('data-kind')).toBe('error');
+    await expect.poll(names).toEqual(['Bold brush', 'Ink wash (B)', 'Sumi']);
+    expect(await byName('Ink wash (B)').getAttribute('aria-checked')).toBe('true');
+    expect(await ui.getByTestId('preset-selected-name').textContent()).toBe('Ink wash (B)');
+    expect((await api('GET', `/${ink.id}`)).body).toMatchObject({ name: 'Ink wash (B)', version: ink.version + 1 });
+    await shot('14-preset-conflict');
+    // retrying now uses the version just loaded, and works
+    await ui.getByTestId('preset-rename').click();
+    await input.fill('Ink wash (A)');
+    await input.press('Enter');
+    await expect.poll(status, { timeout: 15_000 }).toBe('Renamed to “Ink wash (A)”');
+    expect((await api('GET', `/${ink.id}`)).body).toMatchObject({ name: 'Ink wash (A)', version: ink.version + 2 });
+
+    // delete asks first; "Keep it" keeps it
+    await byName('Sumi').click();
+    await ui.getByTestId('preset-delete').click();
+    await ui.getByTestId('preset-delete-dialog').waitFor();
+    expect(await ui.getByTestId('preset-delete-dialog').textContent()).toMatch(/Delete “Sumi”\? It disappears for everyone on your team/);
+    await shot('15-preset-delete-confirm');
+    await ui.getByTestId('preset-delete-cancel').click();
+    expect(await ui.getByTestId('preset-delete-dialog').count()).toBe(0);
+    expect(await names()).toContain('Sumi');
+    // the Delete key opens the same confirmation; confirming deletes it for the team
+    await byName('Sumi').press('Delete');
+    await ui.getByTestId('preset-delete-confirm').click();
+    await expect.poll(status, { timeout: 15_000 }).toBe('Deleted “Sumi”');
+    await expect.poll(names).toEqual(['Bold brush', 'Ink wash (A)']);
+    expect((await api('GET', '')).body.presets.map((p: { name: string }) => p.name)).toEqual(['Bold brush', 'Ink wash (A)']);
+    expect(await ui.getByTestId('stylize').isDisabled()).toBe(true); // no preset selected any more
+    await shot('16-preset-deleted');
+
+    // a delete from a stale version is a conflict too: nothing is deleted, the list reloads
+    await byName('Bold brush').click();
+    expect((await api('PATCH', `/${brush.id}`, { json: { params: { iterations: 30 } }, version: brush.version })).status).toBe(200);
+    await ui.getByTestId('preset-delete').click();
+    await ui.getByTestId('preset-delete-confirm').click();
+    await expect.poll(status, { timeout: 15_000 }).toBe('Someone else changed this preset — reloaded the latest version');
+    await expect.poll(() => ui.locator('[data-testid="preset-actions"] .tiny').textContent()).toBe('1 style · v3');
+    expect((await api('GET', `/${brush.id}`)).status).toBe(200);
+
+    // empty state after the team removed everything
+    for (const p of (await api('GET', '')).body.presets as Array<{ id: string; version: number }>) expect((await api('DELETE', `/${p.id}`, { version: p.version })).status).toBe(204);
+    await ui.getByTestId('presets-refresh').click();
+    await expect.poll(() => ui.getByTestId('presets-empty').textContent(), { timeout: 15_000 }).toMatch(/^No team presets yet/);
+    expect(await ui.getByTestId('preset-actions').isHidden()).toBe(true);
+    expect(await ui.getByTestId('presets-count').textContent()).toBe(''); // the empty state says it
+    await shot('17-presets-empty');
+    await ui.getByTestId('tab-file').click();
   });
 });

@@ -14,7 +14,7 @@ import {
   type Info,
   type JobEvent,
 } from '../../../shared/protocol.js';
-import { presetListSchema, presetSchema, presetStylePath, type Preset } from '../../../shared/presets.js';
+import { presetEtag, presetListSchema, presetSchema, presetStylePath, type Preset } from '../../../shared/presets.js';
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import { readSse } from './sse.js';
 
@@ -146,6 +146,28 @@ export class CompanionClient {
     }
   }
 
+  /** `GET /v1/presets/:id`: the latest version of one preset. */
+  getPreset(id: string): Promise<Preset> {
+    return this.json(presetSchema, presetPath(id));
+  }
+
+  /**
+   * `PATCH /v1/presets/:id {name}` with `If-Match` = the version the designer saw. Errors keep the
+   * companion's status and code (412 `stale_version`, 409 `name_taken`, 404) for the UI to explain.
+   */
+  renamePreset(id: string, version: number, name: string): Promise<Preset> {
+    return this.json(presetSchema, presetPath(id), {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', 'If-Match': presetEtag(version) },
+      body: JSON.stringify({ name }),
+    });
+  }
+
+  /** `DELETE /v1/presets/:id` with `If-Match` = the version the designer saw (412 when stale). */
+  async deletePreset(id: string, version: number): Promise<void> {
+    await this.request(presetPath(id), { method: 'DELETE', headers: { 'If-Match': presetEtag(version) } });
+  }
+
   /** `POST /v1/jobs`: content images (a batch when several), style images or a preset, params → job id. */
   async createJob(job: { contents: UploadFile[]; styles: UploadFile[]; presetId?: string; params: StylizeParamsInput }): Promise<string> {
     const form = new FormData();
@@ -188,6 +210,8 @@ export class CompanionClient {
     await this.request(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
   }
 }
+
+const presetPath = (id: string): string => `${API_PREFIX}/presets/${encodeURIComponent(id)}`;
 
 async function errorFrom(res: Response): Promise<CompanionError> {
   const body: unknown = await res.json().catch(() => undefined);

@@ -4,7 +4,6 @@
  * to the companion over HTTP; never touches the Figma API.
  */
 import type { Info, JobProgress } from '../../../shared/protocol.js';
-import type { Preset } from '../../../shared/presets.js';
 import { createChannel, type MainToUi, type SelectionSummary, type UiChannel, type UiToMain } from '../logic/messages.js';
 import { batchFractions, formatEta } from '../logic/progress.js';
 import { describeStyle } from '../logic/provenance.js';
@@ -13,6 +12,7 @@ import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../l
 import { checkParams } from './checkParams.js';
 import { CompanionClient, CompanionError, type ConnectionState } from './companionClient.js';
 import { byId, h, replaceChildren, withCode } from './dom.js';
+import { PresetsPane } from './presetsPane.js';
 import { runStylize, type RunStyle } from './runJob.js';
 
 type StyleMode = 'preset' | 'layer' | 'file';
@@ -22,9 +22,6 @@ interface State {
   controls: Controls;
   conn: ConnectionState | { kind: 'checking' };
   selection: SelectionSummary;
-  presets: Preset[] | null | undefined;
-  presetThumbs: Map<string, string>;
-  presetId: string | null;
   styleMode: StyleMode;
   styleFile: { name: string; blob: Blob; url: string } | null;
   running: { abort: AbortController; layers: { nodeId: string; name: string }[]; progress: JobProgress | null } | null;
@@ -35,9 +32,6 @@ const state: State = {
   controls: structuredClone(DEFAULT_CONTROLS),
   conn: { kind: 'checking' },
   selection: { targets: [], skipped: [], styleLayer: null },
-  presets: undefined,
-  presetThumbs: new Map(),
-  presetId: null,
   styleMode: 'file',
   styleFile: null,
   running: null,
@@ -121,6 +115,13 @@ const el = {
   more: byId<HTMLButtonElement>('more'),
 };
 
+const presetsPane = new PresetsPane({
+  root: el.stylePreset,
+  client: () => client(),
+  connected: () => state.conn.kind === 'connected',
+  onChange: () => renderFooter(),
+});
+
 // ---- messages ------------------------------------------------------------------------------
 
 let sayTimer: ReturnType<typeof setTimeout> | undefined;
@@ -148,7 +149,8 @@ async function checkConnection(): Promise<void> {
   state.conn = result;
   renderConnection();
   renderFooter();
-  if (result.kind === 'connected') void loadPresets();
+  if (result.kind === 'connected') void presetsPane.load();
+  else presetsPane.render();
 }
 
 function renderConnection(): void {
@@ -198,33 +200,12 @@ el.connSave.addEventListener('click', () => {
   channel.emit('saveSettings', { connection: state.connection });
   connPanelPinned = false;
   say('');
+  presetsPane.reset();
   void checkConnection();
 });
 el.connToken.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') el.connSave.click();
 });
-
-// ---- presets --------------------------------------------------------------------------------
-
-async function loadPresets(): Promise<void> {
-  try {
-    state.presets = await client().listPresets();
-  } catch (err) {
-    state.presets = null;
-    if (!(err instanceof CompanionError) || err.code !== 'offline') say(`Could not load team presets: ${(err as Error).message}`, 'error');
-  }
-  renderStyle();
-  for (const p of state.presets ?? []) {
-    if (state.presetThumbs.has(p.id)) continue;
-    client()
-      .presetStyle(p.id, 0)
-      .then((blob) => {
-        state.presetThumbs.set(p.id, URL.createObjectURL(blob));
-        renderStyle();
-      })
-      .catch(() => undefined);
-  }
-}
 
 // ---- selection & style ----------------------------------------------------------------------
 
@@ -277,29 +258,6 @@ function renderStyle(): void {
   el.styleLayer.hidden = state.styleMode !== 'layer';
   el.styleFilePane.hidden = state.styleMode !== 'file';
 
-  if (state.presets === undefined) replaceChildren(el.stylePreset, h('div', { class: 'empty' }, state.conn.kind === 'connected' ? 'Loading presets…' : 'Connect to the companion to see team presets'));
-  else if (state.presets === null) replaceChildren(el.stylePreset, h('div', { class: 'empty' }, 'This companion has no team presets'));
-  else if (!state.presets.length) replaceChildren(el.stylePreset, h('div', { class: 'empty' }, 'No presets yet — pick a style and press ★ to save one'));
-  else {
-    replaceChildren(
-      el.stylePreset,
-      h(
-        'div',
-        { class: 'presets' },
-        ...state.presets.map((p) => {
-          const thumb = state.presetThumbs.get(p.id);
-          const b = h('button', { class: 'preset', type: 'button', 'aria-pressed': String(p.id === state.presetId), title: p.name, 'data-testid': 'preset' }, thumb ? h('img', { src: thumb, alt: '' }) : h('div', { class: 'ph' }), h('span', {}, p.name));
-          b.addEventListener('click', () => {
-            state.presetId = p.id;
-            renderStyle();
-            renderFooter();
-          });
-          return b;
-        }),
-      ),
-    );
-  }
-
   const sl = state.selection.styleLayer;
   const thumb = sl && styleLayerThumb?.id === sl.id ? styleLayerThumb.url : null;
   replaceChildren(
@@ -338,9 +296,12 @@ async function loadStyleLayerThumb(id: string): Promise<void> {
 el.styleTabs.addEventListener('click', (e) => {
   const mode = (e.target as HTMLElement).closest('button')?.dataset.mode as StyleMode | undefined;
   if (!mode) return;
+  const reopened = mode === 'preset' && state.styleMode !== 'preset';
   state.styleMode = mode;
   renderStyle();
   renderFooter();
+  // opening the team presets shows the latest list (teammates may have changed it)
+  if (reopened && state.conn.kind === 'connected') void presetsPane.load();
 });
 
 function pickFile(file: File | undefined): void {
@@ -377,7 +338,7 @@ function currentStyle(): RunStyle | string {
     const sl = state.selection.styleLayer;
     return sl ? { kind: 'layer', nodeId: sl.id, ref: { kind: 'layer', nodeId: sl.id, name: sl.name } } : 'Mark an image layer as the style';
   }
-  const p = state.presets?.find((x) => x.id === state.presetId);
+  const p = presetsPane.selected();
   return p ? { kind: 'preset', presetId: p.id, ref: { kind: 'preset', id: p.id, name: p.name } } : 'Choose a team preset';
 }
 
@@ -600,7 +561,7 @@ el.presetSaveBtn.addEventListener('click', async () => {
     const preset = await client().savePreset(name, params, [{ name: fileName, data }]);
     status(`Saved “${preset.name}” for your team`, 'success');
     el.presetName.value = '';
-    void loadPresets();
+    void presetsPane.load();
   } catch (err) {
     status((err as Error).message, 'error');
   } finally {
