@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
+import type { StyleTargetCache } from './styleTargets.js';
 
 /** One convolution layer's parameters: kernel HWIO [3,3,in,out], bias [out]. */
 export interface ConvWeights {
@@ -59,6 +60,8 @@ export interface StylizeRequest {
   params: StylizeParams;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Shares style Gram targets across the items of a batch (created with createStyleTargetCache, disposed by the caller). */
+  styleTargets?: StyleTargetCache;
 }
 
 /** What `stylize` returns. `image` is owned by the caller (dispose it). */

@@ -1,0 +1,93 @@
+/**
+ * The loss, as small units composed by small combinators (in the spirit of crowsonkb's
+ * style_transfer.py). Every unit returns an UNWEIGHTED scalar; weights are applied by `scaled`.
+ *
+ * Exactly (x = the image being optimised, c = the content image, s_k = the style images):
+ *
+ * - F_l(x): the ReLU output of VGG-19 layer l for the preprocessed x, as an (H_l·W_l) × C_l matrix.
+ * - content(x) = Σ_l w_l · mean((F_l(x) − F_l(c))²), the mean over all H_l·W_l·C_l entries;
+ *   l over the content layers (default conv4_2).
+ * - Gram matrix G_l(x) = F_l(x)ᵀ F_l(x) / (H_l·W_l·C_l), a C_l × C_l matrix.
+ * - style(x) = Σ_l v_l · mean((G_l(x) − A_l)²), the mean over all C_l² entries, with
+ *   A_l = Σ_k b_k · G_l(s_k); l over the style layers (default conv1_1, conv2_1, conv3_1,
+ *   conv4_1, conv5_1), k over the style images.
+ * - w_l (content layer weights), v_l (style layer weights) and b_k (style blend weights) are each
+ *   normalised to sum 1; default equal.
+ * - tv(x) = (1 / (H·W·3)) · Σ_{i,j,ch} [ (y[i,j+1,ch] − y[i,j,ch])² + (y[i+1,j,ch] − y[i,j,ch])² ]
+ *   with y = x / 255 (RGB in 0..1); a difference whose neighbour lies outside the image counts 0.
+ * - total(x) = α·content + β·style + γ·tv  (α = contentWeight, β = styleWeight, γ = tvWeight).
+ *
+ * Reported loss terms are content, style and tv UNWEIGHTED, and total weighted.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gram } from './ops.js';
+import { EngineError } from './errors.js';
+
+/** Features by Keras layer name, as returned by Vgg19.features. */
+export type Features = Map<string, tf.Tensor4D>;
+
+/** A loss on one layer's features [1,H,W,C]. */
+export type FeatureLoss = (features: tf.Tensor4D) => tf.Scalar;
+
+/** A loss on the whole set of features of an image. */
+export type FeaturesLoss = (features: Features) => tf.Scalar;
+
+/** Content loss against fixed target features: mean((F − target)²). */
+export function contentLoss(target: tf.Tensor4D): FeatureLoss {
+  return (features) => tf.tidy(() => tf.mean(tf.squaredDifference(features, target)) as tf.Scalar);
+}
+
+/** Style loss against a fixed target Gram matrix: mean((G(F) − target)²). */
+export function styleLoss(targetGram: tf.Tensor2D): FeatureLoss {
+  return (features) => tf.tidy(() => tf.mean(tf.squaredDifference(gram(features), targetGram)) as tf.Scalar);
+}
+
+/**
+ * Total variation of an RGB 0..255 image [1,H,W,3]: mean over pixels and channels of the squared
+ * differences to the right and lower neighbours, on the image scaled to 0..1 (see file comment).
+ */
+export function tvLoss(image: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const [, h, w, c] = image.shape;
+    const y = tf.div(image, 255);
+    let sum = tf.scalar(0);
+    if (w > 1) {
+      const dx = tf.sub(tf.slice(y, [0, 0, 1, 0], [-1, -1, w - 1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - 1, -1]));
+      sum = tf.add(sum, tf.sum(tf.square(dx)));
+    }
+    if (h > 1) {
+      const dy = tf.sub(tf.slice(y, [0, 1, 0, 0], [-1, h - 1, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - 1, -1, -1]));
+      sum = tf.add(sum, tf.sum(tf.square(dy)));
+    }
+    return tf.div(sum, h * w * c) as tf.Scalar;
+  });
+}
+
+/** Applies a per-layer loss to one layer of a feature set. */
+export function atLayer(layer: string, loss: FeatureLoss): FeaturesLoss {
+  return (features) => {
+    const f = features.get(layer);
+    if (!f) throw new Error(`internal: features for ${layer} were not computed`);
+    return loss(f);
+  };
+}
+
+/** Multiplies a loss by a constant weight. */
+export function scaled<T>(weight: number, loss: (input: T) => tf.Scalar): (input: T) => tf.Scalar {
+  return (input) => tf.tidy(() => tf.mul(loss(input), weight) as tf.Scalar);
+}
+
+/** Sums several losses on the same input. */
+export function summed<T>(losses: Array<(input: T) => tf.Scalar>): (input: T) => tf.Scalar {
+  return (input) => tf.tidy(() => losses.reduce<tf.Scalar>((acc, l) => tf.add(acc, l(input)) as tf.Scalar, tf.scalar(0)));
+}
+
+/** Normalises non-negative weights to sum 1 (equal when none are given); EngineError `bad_input` on a bad list. */
+export function normalizeWeights(weights: readonly number[] | undefined, count: number, what = 'weights'): number[] {
+  const w = weights ?? new Array<number>(count).fill(1);
+  if (w.length !== count) throw new EngineError('bad_input', `${what}: expected ${count} value(s), got ${w.length}`);
+  if (w.some((v) => !Number.isFinite(v) || v < 0)) throw new EngineError('bad_input', `${what} must be finite and non-negative`);
+  const total = w.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new EngineError('bad_input', `${what} must not all be zero`);
+  return w.map((v) => v / total);
+}

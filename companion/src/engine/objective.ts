@@ -1,0 +1,106 @@
+/**
+ * The objective of one scale: total = α·content + β·style + γ·tv (see losses.ts for the exact
+ * definition) for images of one size, with its content and style targets precomputed.
+ * `evaluate` gives the loss, its gradient with respect to the image, and the unweighted terms.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { StylizeParams } from '../../../shared/params.js';
+import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, normalizeWeights, type Features } from './losses.js';
+import { preprocess } from './preprocess.js';
+import { resolveLayers, type LayerPlan } from './resolveLayers.js';
+import { blendGrams, createStyleTargetCache, type StyleTargetCache } from './styleTargets.js';
+import { EngineError } from './errors.js';
+import type { Vgg19 } from './vgg19.js';
+
+/** What an objective needs. Tensors passed in stay owned by the caller. */
+export interface ObjectiveOptions {
+  /** Content image, RGB 0..255 [H,W,3], at the size being optimised (used as given). */
+  content: tf.Tensor3D;
+  /** Style images, RGB 0..255 [h,w,3], any size: each is resized so its longer side is max(H,W)·styleScale. */
+  styles: tf.Tensor3D[];
+  /** Uses contentWeight, styleWeight, tvWeight, the layers and layer weights, styleBlend, styleScale, pooling. */
+  params: StylizeParams;
+  /** Precomputed layer plan (default: resolveLayers(params, model.availableLayers)). */
+  layers?: LayerPlan;
+  /** Shared Gram cache (default: a private one, disposed with the objective). */
+  styleTargets?: StyleTargetCache;
+}
+
+/** One loss+gradient evaluation. Every tensor is owned by the caller. */
+export interface Evaluation {
+  /** Weighted total α·content + β·style + γ·tv. */
+  loss: tf.Scalar;
+  /** d total / d image, same shape as the image [1,H,W,3]. */
+  grad: tf.Tensor4D;
+  /** Unweighted terms. */
+  terms: { content: tf.Scalar; style: tf.Scalar; tv: tf.Scalar };
+}
+
+/** The loss of one scale, ready to evaluate. */
+export interface Objective {
+  /** Loss, gradient and terms for an RGB 0..255 image [1,H,W,3] of the content's size. */
+  evaluate(x: tf.Tensor4D): Evaluation;
+  readonly height: number;
+  readonly width: number;
+  readonly layers: LayerPlan;
+  /** Frees the targets. */
+  dispose(): void;
+}
+
+/** Disposes every tensor of an Evaluation. */
+export function disposeEvaluation(e: Evaluation): void {
+  tf.dispose([e.loss, e.grad, e.terms.content, e.terms.style, e.terms.tv]);
+}
+
+/** Precomputes content features and blended style Grams and returns the objective. */
+export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Promise<Objective> {
+  const { params, content, styles } = opts;
+  if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
+  const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
+  const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
+  const [height, width] = content.shape;
+  const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
+  const ownCache = !opts.styleTargets;
+  const cache = opts.styleTargets ?? createStyleTargetCache();
+  const targets: tf.Tensor[] = [];
+  try {
+    const perStyle = [];
+    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling));
+    const grams = blendGrams(perStyle, blend, plan.style);
+    targets.push(...grams.values());
+    const contentInput = tf.tidy(() => preprocess(tf.expandDims(content, 0) as tf.Tensor4D));
+    const contentFeatures = model.features(contentInput, plan.content, params.pooling);
+    contentInput.dispose();
+    targets.push(...contentFeatures.values());
+
+    const contentTerm = summed<Features>(plan.content.map((l, i) => scaled(plan.contentWeights[i], atLayer(l, contentLoss(contentFeatures.get(l)!)))));
+    const styleTerm = summed<Features>(plan.style.map((l, i) => scaled(plan.styleWeights[i], atLayer(l, styleLoss(grams.get(l)!)))));
+    const layers = [...new Set([...plan.content, ...plan.style])];
+
+    return {
+      height,
+      width,
+      layers: plan,
+      evaluate(x) {
+        let terms: Evaluation['terms'] | undefined;
+        const { value, grad } = tf.valueAndGrad((img: tf.Tensor4D) => {
+          const feats = model.features(preprocess(img), layers, params.pooling);
+          const c = contentTerm(feats);
+          const s = styleTerm(feats);
+          const t = tvLoss(img);
+          terms = { content: tf.keep(c), style: tf.keep(s), tv: tf.keep(t) };
+          return tf.addN([tf.mul(c, params.contentWeight), tf.mul(s, params.styleWeight), tf.mul(t, params.tvWeight)]) as tf.Scalar;
+        })(x);
+        return { loss: value, grad: grad as tf.Tensor4D, terms: terms! };
+      },
+      dispose() {
+        tf.dispose(targets);
+        if (ownCache) cache.dispose();
+      },
+    };
+  } catch (err) {
+    tf.dispose(targets);
+    if (ownCache) cache.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Style targets: Gram matrices of the style images, which depend only on the style image, its size,
+ * the layers and the pooling. Computed once per run and cached, so the scales of a run and the
+ * items of a batch (same styles, different contents) share them.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { gram } from './ops.js';
+import { preprocess } from './preprocess.js';
+import { fitLongerSide, resizeImage } from './resize.js';
+import type { Vgg19 } from './vgg19.js';
+
+/** Gram matrices per (model, style image content, size, pooling, layer). Dispose it when the batch is done. */
+export interface StyleTargetCache {
+  /**
+   * Gram matrices of `style` resized so its longer side is `longerSide`, at the given Keras layers.
+   * The returned tensors belong to the cache: do not dispose them.
+   */
+  grams(model: Vgg19, style: tf.Tensor3D, longerSide: number, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor2D>>;
+  /** Number of cached Gram matrices. */
+  readonly size: number;
+  /** Number of times a forward pass over a style image was run. */
+  readonly computed: number;
+  /** Frees every cached tensor. */
+  dispose(): void;
+}
+
+const modelIds = new WeakMap<Vgg19, number>();
+let nextModelId = 1;
+
+/** Creates an empty cache of style Gram matrices. */
+export function createStyleTargetCache(): StyleTargetCache {
+  const entries = new Map<string, tf.Tensor2D>();
+  const fingerprints = new WeakMap<tf.Tensor, string>();
+  let computed = 0;
+
+  async function fingerprint(style: tf.Tensor3D): Promise<string> {
+    const known = fingerprints.get(style);
+    if (known) return known;
+    const sums = tf.tidy(() => {
+      const flat = tf.reshape(style, [-1]);
+      const ramp = tf.add(tf.mod(tf.range(0, flat.shape[0], 1, 'float32'), 997), 1);
+      return tf.stack([tf.sum(flat), tf.sum(tf.mul(flat, ramp)), tf.sum(tf.square(flat))]);
+    });
+    const values = await sums.data();
+    sums.dispose();
+    const fp = `${style.shape.join('x')}:${Array.from(values).join(',')}`;
+    fingerprints.set(style, fp);
+    return fp;
+  }
+
+  return {
+    async grams(model, style, longerSide, layers, pooling) {
+      if (!modelIds.has(model)) modelIds.set(model, nextModelId++);
+      const prefix = `${modelIds.get(model)}|${await fingerprint(style)}|${longerSide}|${pooling}|`;
+      const missing = layers.filter((l) => !entries.has(prefix + l));
+      if (missing.length) {
+        const grams = tf.tidy(() => {
+          const { height, width } = fitLongerSide(style.shape[0], style.shape[1], longerSide);
+          const x = preprocess(tf.expandDims(resizeImage(style, height, width), 0) as tf.Tensor4D);
+          const feats = model.features(x, missing, pooling);
+          return missing.map((l) => gram(feats.get(l)!));
+        });
+        computed++;
+        missing.forEach((l, i) => entries.set(prefix + l, grams[i]));
+      }
+      return new Map(layers.map((l) => [l, entries.get(prefix + l)!]));
+    },
+    get size() {
+      return entries.size;
+    },
+    get computed() {
+      return computed;
+    },
+    dispose() {
+      for (const t of entries.values()) t.dispose();
+      entries.clear();
+    },
+  };
+}
+
+/** A_l = Σ_k b_k G_l(style_k) for each layer, with blend weights b already normalised. Caller disposes. */
+export function blendGrams(perStyle: Array<Map<string, tf.Tensor2D>>, blend: number[], layers: string[]): Map<string, tf.Tensor2D> {
+  return new Map(
+    layers.map((l) => [
+      l,
+      tf.tidy(() => perStyle.reduce<tf.Tensor2D>((acc, g, k) => tf.add(acc, tf.mul(g.get(l)!, blend[k])) as tf.Tensor2D, tf.zerosLike(perStyle[0].get(l)!))),
+    ]),
+  );
+}

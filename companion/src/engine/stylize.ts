@@ -1,0 +1,196 @@
+/**
+ * The multi-scale driver: (content, styles, params) → image. Read it top to bottom:
+ * check the request, plan the layers and the scales, then for each scale (coarse to fine) build
+ * the objective, initialise the image (content / seeded noise / given image, or the previous scale
+ * upsampled), run the optimiser with progress, previews and cancellation, and finally apply the
+ * original colours. Every tensor created here is disposed on success, failure and cancel.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { StylizeParams } from '../../../shared/params.js';
+import { CancelledError, EngineError } from './errors.js';
+import { createObjective, type Objective } from './objective.js';
+import { createTiledObjective } from './tiledObjective.js';
+import { tileFor } from './tiling.js';
+import { createAdam } from './optimizers/adam.js';
+import { createLbfgs } from './optimizers/lbfgs.js';
+import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
+import { minSideFor } from './layers.js';
+import { resolveLayers } from './resolveLayers.js';
+import { fitLongerSide, resizeImage, type Size } from './resize.js';
+import { noiseImage } from './random.js';
+import { transferLuminance } from './colors.js';
+import { makePreview } from './preview.js';
+import { scaleSizes } from './scales.js';
+import { createStyleTargetCache } from './styleTargets.js';
+import type { LossTerms, Progress, RgbImage, StylizeRequest, StylizeResult } from './types.js';
+import type { Vgg19 } from './vgg19.js';
+
+/** An evaluation with its loss terms read back. */
+interface TermsEvaluated extends Evaluated {
+  terms: LossTerms;
+}
+
+/** Stylizes req.content with req.styles; resolves with the image (owned by the caller) and a report. */
+export async function stylize(model: Vgg19, req: StylizeRequest): Promise<StylizeResult> {
+  const started = performance.now();
+  const { params, signal } = req;
+  throwIfAborted(signal);
+  checkRequest(req);
+  const plan = resolveLayers(params, model.availableLayers);
+  const [contentH, contentW] = req.content.shape;
+  const scales = scaleSizes(params.size, params.scales).map((side) => fitLongerSide(contentH, contentW, side));
+  checkSizes(req, params, scales, minSideFor([...plan.content, ...plan.style]));
+
+  const cache = req.styleTargets ?? createStyleTargetCache();
+  const eta = etaClock(scales, params.iterations, started);
+  let image: tf.Tensor4D | null = null;
+  let losses: LossTerms = { content: NaN, style: NaN, tv: NaN, total: NaN };
+  let iterations = 0;
+  let evaluations = 0;
+  try {
+    for (let s = 0; s < scales.length; s++) {
+      const size = scales[s];
+      const content = resizeImage(req.content, size.height, size.width);
+      let objective: Objective | undefined;
+      let optimizer: Optimizer<TermsEvaluated> | undefined;
+      try {
+        const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache };
+        // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget asks for them.
+        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style]);
+        objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
+        const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
+        image?.dispose();
+        image = null;
+        optimizer = createOptimizer(params, init, evaluator(objective, signal));
+        init.dispose();
+
+        for (let it = 1; it <= params.iterations; it++) {
+          throwIfAborted(signal);
+          const { converged } = await optimizer.step();
+          losses = optimizer.last!.terms;
+          const progress: Progress = {
+            scale: s + 1,
+            scales: scales.length,
+            iteration: it,
+            iterations: params.iterations,
+            evaluations: evaluations + optimizer.evaluations,
+            losses,
+            elapsed: (performance.now() - started) / 1000,
+            eta: eta(s, it),
+          };
+          if (params.previewEvery > 0 && (it % params.previewEvery === 0 || converged)) {
+            progress.preview = await makePreview(optimizer.x as tf.Tensor4D, params.originalColors ? (x) => transferLuminance(x, tf.expandDims(content, 0) as tf.Tensor4D) : undefined);
+          }
+          req.onProgress?.(progress);
+          if (converged) break;
+        }
+        iterations += optimizer.iterations;
+        evaluations += optimizer.evaluations;
+        image = tf.clone(optimizer.x) as tf.Tensor4D;
+      } finally {
+        optimizer?.dispose();
+        objective?.dispose();
+        content.dispose();
+      }
+    }
+    throwIfAborted(signal);
+    const finalSize = scales[scales.length - 1];
+    const output = tf.tidy(() => {
+      const x = tf.clipByValue(tf.squeeze(image!, [0]), 0, 255) as RgbImage;
+      if (!params.originalColors) return x;
+      return transferLuminance(x, resizeImage(req.content, finalSize.height, finalSize.width));
+    });
+    return {
+      image: output,
+      width: finalSize.width,
+      height: finalSize.height,
+      losses,
+      iterations,
+      evaluations,
+      seconds: (performance.now() - started) / 1000,
+      warnings: plan.warnings,
+    };
+  } finally {
+    image?.dispose();
+    if (!req.styleTargets) cache.dispose();
+  }
+}
+
+/** The loss+gradient function the optimiser calls: checks for cancellation, reads the terms back. */
+function evaluator(objective: Objective, signal: AbortSignal | undefined): EvaluateFn<TermsEvaluated> {
+  return async (x) => {
+    await yieldToEventLoop(); // lets timers and I/O (e.g. an HTTP cancel) run between evaluations on synchronous backends
+    throwIfAborted(signal);
+    const e = objective.evaluate(x as tf.Tensor4D);
+    const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
+    return { loss: total, grad: e.grad, terms: { content, style, tv, total } };
+  };
+}
+
+/** L-BFGS (default) or Adam, as the parameters say. */
+function createOptimizer(params: StylizeParams, init: tf.Tensor4D, evaluate: EvaluateFn<TermsEvaluated>): Optimizer<TermsEvaluated> {
+  return params.optimizer === 'adam'
+    ? createAdam(init, evaluate, { learningRate: params.learningRate })
+    : createLbfgs(init, evaluate, { historySize: params.historySize });
+}
+
+/** The first scale's starting image [1,H,W,3]: the content, seeded noise, or the given image resized. */
+function initialImage(req: StylizeRequest, content: tf.Tensor3D, size: Size): tf.Tensor4D {
+  switch (req.params.init) {
+    case 'noise':
+      return noiseImage(size.height, size.width, req.params.seed);
+    case 'image':
+      return tf.tidy(() => tf.expandDims(resizeImage(req.initImage!, size.height, size.width), 0) as tf.Tensor4D);
+    default:
+      return tf.expandDims(content, 0) as tf.Tensor4D;
+  }
+}
+
+/** ETA from the time per (pixel × iteration) so far, over the work left in this and later scales. */
+function etaClock(scales: Size[], iterationsPerScale: number, started: number): (scale: number, iteration: number) => number {
+  const pixels = scales.map((s) => s.height * s.width);
+  const total = pixels.reduce((a, p) => a + p * iterationsPerScale, 0);
+  return (scale, iteration) => {
+    const done = pixels.slice(0, scale).reduce((a, p) => a + p * iterationsPerScale, 0) + pixels[scale] * iteration;
+    const elapsed = (performance.now() - started) / 1000;
+    return done > 0 ? (elapsed / done) * (total - done) : 0;
+  };
+}
+
+/** Resolves after pending I/O and timers had a chance to run. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+function isRgb(t: tf.Tensor | undefined): t is tf.Tensor3D {
+  return !!t && !t.isDisposed && t.rank === 3 && t.shape[2] === 3 && (t.shape[0] ?? 0) > 0 && (t.shape[1] ?? 0) > 0;
+}
+
+/** Rejects malformed requests with EngineError `bad_input`. */
+function checkRequest(req: StylizeRequest): void {
+  if (!isRgb(req.content)) throw new EngineError('bad_input', 'the content image must be an RGB tensor [H,W,3]');
+  if (req.styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
+  if (!req.styles.every(isRgb)) throw new EngineError('bad_input', 'every style image must be an RGB tensor [H,W,3]');
+  if (req.params.init === 'image' && !isRgb(req.initImage)) {
+    throw new EngineError('bad_input', 'init "image" needs an initial image (an RGB tensor [H,W,3])');
+  }
+}
+
+/** Rejects sizes at which the deepest layer would have no pixel left. */
+function checkSizes(req: StylizeRequest, params: StylizeParams, scales: Size[], minSide: number): void {
+  for (const { height, width } of scales) {
+    if (Math.min(height, width) < minSide) {
+      throw new EngineError('bad_input', `the output would be ${width}x${height}: too small (or too elongated) for the chosen layers, which need at least ${minSide} px on each side`);
+    }
+    for (const style of req.styles) {
+      const st = fitLongerSide(style.shape[0], style.shape[1], Math.max(1, Math.round(Math.max(height, width) * params.styleScale)));
+      if (Math.min(st.height, st.width) < minSide) {
+        throw new EngineError('bad_input', `a style image would be ${st.width}x${st.height} at style scale ${params.styleScale}: too small for the chosen layers (at least ${minSide} px on each side)`);
+      }
+    }
+  }
+}
