@@ -3,7 +3,7 @@
  * Bundles the companion CLI and the benchmarks for a machine without node_modules (e.g. a lent GPU
  * box with only a Node binary): writes OUT/ (default dist/companion-bundle/) with
  *   atelier.mjs   the `atelier` CLI (companion/src/cli.ts)
- *   bench.mjs     `node bench.mjs engine|vs-torch …` (bench/run.ts); chunks/ shared code
+ *   bench.mjs     `node bench.mjs engine|vs-torch …` (bench/run.ts); chunk-*.mjs shared code
  *   *.wasm + tfjs-backend-wasm-threaded-simd.js   the tfjs wasm backend's files (found beside the bundle)
  *   dist/<platform>-<arch>/dawn.node   Dawn for the webgpu backend, where the `webgpu` package looks
  * Native modules that cannot be bundled (sharp, better-sqlite3) stay external: the commands that
@@ -38,7 +38,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   bundle: true,
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: 'chunk-[name]-[hash]', // beside the entries, so __dirname-relative files (dawn.node, .wasm) resolve
   platform: 'node',
   format: 'esm',
   target: 'node20',

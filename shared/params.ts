@@ -4,6 +4,9 @@
  * Validated with zod; every field has a default so `{}` is a valid request.
  */
 import { z } from 'zod';
+import { DEFAULT_STYLE_WEIGHT } from './defaults.js';
+
+export { DEFAULT_STYLE_WEIGHT };
 
 /** Layer names accepted everywhere: `block4_conv2`, or the paper's `conv4_2` / `relu4_2`. */
 export const LAYER_NAME = /^(block[1-5]_conv[1-4]|conv[1-5]_[1-4]|relu[1-5]_[1-4])$/;
@@ -37,7 +40,7 @@ export const stylizeParamsSchema = z
     historySize: z.number().int().min(1).max(100).default(10),
     contentWeight: z.number().finite().nonnegative().max(1e12).default(1),
     /** β. Tuned on tubingen × starry_night (real VGG-19 block1-3 weights, 256 px, L-BFGS 100 it.): 30 = light, 100 = clearly stylised with the content intact, 1e4 = style only. */
-    styleWeight: z.number().finite().nonnegative().max(1e12).default(100),
+    styleWeight: z.number().finite().nonnegative().max(1e12).default(DEFAULT_STYLE_WEIGHT),
     /** γ, on the 0..1 image (tv ≈ 0.02 for a photo): 1e4 smooths mildly (≈0.5% of the total). */
     tvWeight: z.number().finite().nonnegative().max(1e12).default(1e4),
     contentLayers: z.array(layerNameSchema).min(1).max(16).default([...DEFAULT_CONTENT_LAYERS]),

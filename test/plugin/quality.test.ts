@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stylizeParamsSchema } from '../../shared/params.js';
+import { DEFAULT_STYLE_WEIGHT, stylizeParamsSchema } from '../../shared/params.js';
 import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
 import { DEFAULT_CONTROLS, QUALITY_PRESETS, controlsToParams, parseLayerList, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
 import { LOCAL_COMPANION_URL, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
@@ -8,12 +8,12 @@ import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/
 
 describe('controls → params', () => {
   it('maps strength log-linearly to the style weight, 50 = the engine default', () => {
-    expect(strengthToStyleWeight(50)).toBe(1e4);
-    expect(strengthToStyleWeight(0)).toBe(100);
-    expect(strengthToStyleWeight(100)).toBe(1e6);
-    expect(strengthToStyleWeight(75)).toBeCloseTo(1e5, -1);
-    expect(strengthToStyleWeight(-5)).toBe(100);
-    expect(strengthToStyleWeight(Number.NaN)).toBe(1e4);
+    expect(strengthToStyleWeight(50)).toBe(DEFAULT_STYLE_WEIGHT);
+    expect(strengthToStyleWeight(0)).toBe(DEFAULT_STYLE_WEIGHT / 100);
+    expect(strengthToStyleWeight(100)).toBe(DEFAULT_STYLE_WEIGHT * 100);
+    expect(strengthToStyleWeight(75)).toBeCloseTo(DEFAULT_STYLE_WEIGHT * 10, 6);
+    expect(strengthToStyleWeight(-5)).toBe(DEFAULT_STYLE_WEIGHT / 100);
+    expect(strengthToStyleWeight(Number.NaN)).toBe(DEFAULT_STYLE_WEIGHT);
   });
 
   it('turns each quality into size and iterations, all valid for the shared schema', () => {

@@ -61,7 +61,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
         const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
         image?.dispose();
         image = null;
-        optimizer = createOptimizer(params, init, evaluator(objective, signal));
+        optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params)));
         init.dispose();
 
         for (let it = 1; it <= params.iterations; it++) {
@@ -116,14 +116,37 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
   }
 }
 
-/** The loss+gradient function the optimiser calls: checks for cancellation, reads the terms back. */
-function evaluator(objective: Objective, signal: AbortSignal | undefined): EvaluateFn<TermsEvaluated> {
+/**
+ * Adam needs no loss value to step, so its loss terms are read back only every ADAM_LOSS_READ_EVERY
+ * evaluations (and at the last one): each read-back waits for the device, and skipping them lets a
+ * GPU run ahead. Between reads, progress carries the latest terms read. L-BFGS's line search needs
+ * every loss, so it reads each one.
+ */
+const ADAM_LOSS_READ_EVERY = 10;
+
+/** When the evaluator must read the loss back: evaluation number (1-based) → read or not. */
+function lossReadsFor(params: StylizeParams): (evaluation: number) => boolean {
+  if (params.optimizer !== 'adam') return () => true;
+  const every = params.previewEvery > 0 ? Math.min(ADAM_LOSS_READ_EVERY, params.previewEvery) : ADAM_LOSS_READ_EVERY;
+  return (n) => n === 1 || n % every === 0 || n >= params.iterations;
+}
+
+/** The loss+gradient function the optimiser calls: checks for cancellation, reads the terms back when it must. */
+function evaluator(objective: Objective, signal: AbortSignal | undefined, mustRead: (evaluation: number) => boolean): EvaluateFn<TermsEvaluated> {
+  let count = 0;
+  let latest: LossTerms = { content: NaN, style: NaN, tv: NaN, total: NaN };
   return async (x) => {
     await yieldToEventLoop(); // lets timers and I/O (e.g. an HTTP cancel) run between evaluations on synchronous backends
     throwIfAborted(signal);
     const e = objective.evaluate(x as tf.Tensor4D);
+    count++;
+    if (!mustRead(count)) {
+      tf.dispose([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
+      return { loss: latest.total, grad: e.grad, terms: latest };
+    }
     const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
-    return { loss: total, grad: e.grad, terms: { content, style, tv, total } };
+    latest = { content, style, tv, total };
+    return { loss: total, grad: e.grad, terms: latest };
   };
 }
 

@@ -3,6 +3,7 @@
  * translation into the shared stylization params.
  */
 import type { StylizeParamsInput } from '../../../shared/params.js';
+import { DEFAULT_STYLE_WEIGHT } from '../../../shared/defaults.js';
 
 /** Quality levels shown to designers. */
 export type Quality = 'fast' | 'balanced' | 'high';
@@ -58,10 +59,10 @@ export const DEFAULT_CONTROLS: Controls = {
   },
 };
 
-/** Style weight for a strength in 0..100: log-scale 1e2..1e6, 50 → 1e4 (the engine's default). */
+/** Style weight for a strength in 0..100: log-scale from the engine's default ÷100 to ×100, 50 → the default. */
 export function strengthToStyleWeight(strength: number): number {
   const s = Math.min(100, Math.max(0, Number.isFinite(strength) ? strength : 50));
-  return Number((10 ** (2 + (4 * s) / 100)).toPrecision(4));
+  return Number((DEFAULT_STYLE_WEIGHT * 10 ** ((s - 50) / 25)).toPrecision(4));
 }
 
 /** Parses a comma/space separated layer list; empty → undefined (use the engine's defaults). */
