@@ -46,7 +46,7 @@ export const lossTermsSchema = z.object({
   total: z.number(),
 });
 
-/** Progress of a running job; `item`/`items` index the content images of a batch. */
+/** Progress of a running job; `item` (1-based) / `items` index the content images of a batch; elapsed/eta in seconds for the whole job. */
 export const jobProgressSchema = z.object({
   item: z.number().int(),
   items: z.number().int(),
@@ -81,6 +81,25 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 /** `POST /v1/jobs` multipart fields: files `content` (1..n), `style` (0..n), text `presetId?`, `params?` (JSON). */
 export const jobParamsSchema = stylizeParamsSchema;
 export const createJobResponseSchema = z.object({ id: z.string() });
+export type CreateJobResponse = z.infer<typeof createJobResponseSchema>;
+
+/** Multipart file field names of `POST /v1/jobs`: `content` 1..n, `style` 0..n (or `presetId`), `init` 0..1 (params.init = 'image'). */
+export const JOB_FILE_FIELDS = { content: 'content', style: 'style', init: 'init' } as const;
+
+/**
+ * Multipart text fields of `POST /v1/jobs`. `params` is a JSON object validated by the params schema;
+ * `presetId` takes the styles (and default params) of a team preset instead of `style` files;
+ * `resultSize` 'original' (default) returns each result at its content image's size, 'requested'
+ * at the engine's size (longer side = params.size).
+ */
+export const createJobFieldsSchema = z
+  .object({
+    params: z.string().max(64 * 1024).optional(),
+    presetId: z.string().min(1).max(200).optional(),
+    resultSize: z.enum(['original', 'requested']).default('original'),
+  })
+  .strict();
+export type CreateJobFields = z.input<typeof createJobFieldsSchema>;
 
 /** Server-Sent Events of `GET /v1/jobs/:id/events`: `event:` is the type, `data:` the JSON payload. */
 export const jobEventSchema = z.discriminatedUnion('type', [

@@ -23,8 +23,12 @@ type Register = (program: Command) => void;
 
 /** Subcommand modules; each exports `register(program)`. */
 const SUBCOMMANDS: Array<() => Promise<{ register: Register }>> = [
-  // () => import('./cli/stylize.js'),
-  // () => import('./cli/weights.js'),
+  () => import('./cli/stylize.js'),
+  () => import('./cli/serve.js'),
+  () => import('./cli/token.js'),
+  () => import('./cli/presets.js'),
+  () => import('./cli/teams.js'),
+  () => import('./cli/weights.js'),
 ];
 
 /** Runs the CLI with the given arguments (without `node` and the script path); resolves to the exit code. */

@@ -1,0 +1,212 @@
+/** `atelier stylize CONTENT STYLE [STYLE…] -o OUT.png`: one stylization from the command line. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ZodError } from 'zod';
+import { UsageError } from '../cli.js';
+import { choiceOption, intOption, listOption, numberListOption, numberOption } from './parsers.js';
+import { stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
+import { describeZodError } from '../../../shared/describeZodError.js';
+import { readImageFile, ImageError, type DecodedImage } from '../io/images.js';
+import { encodePng } from '../io/images.js';
+import { stylizeToPng } from '../pipeline.js';
+import { EngineError, CancelledError } from '../engine/errors.js';
+import { openEngine } from '../openEngine.js';
+import { createProgressReporter } from './progressReporter.js';
+
+interface StylizeFlags {
+  output: string;
+  size?: number;
+  iterations?: number;
+  optimizer?: 'lbfgs' | 'adam';
+  learningRate?: number;
+  contentWeight?: number;
+  styleWeight?: number;
+  tvWeight?: number;
+  contentLayers?: string[];
+  styleLayers?: string[];
+  contentLayerWeights?: number[];
+  styleLayerWeights?: number[];
+  styleBlend?: number[];
+  init?: string;
+  seed?: number;
+  pooling?: 'max' | 'avg';
+  styleScale?: number;
+  originalColors?: boolean;
+  scales?: number;
+  tile?: number;
+  memoryBudget?: number;
+  backend: string;
+  weights?: string;
+  previewEvery?: number;
+  previewDir?: string;
+  json?: boolean;
+  yes?: boolean;
+}
+
+const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'wasm', 'cpu'] as const;
+
+/** Registers the `stylize` subcommand. */
+export function register(program: Command): void {
+  program
+    .command('stylize')
+    .description('stylize CONTENT with one or more STYLE images and write a PNG')
+    .argument('<content>', 'content image (JPEG, PNG, WebP, TIFF)')
+    .argument('<styles...>', 'style image(s); several are blended (see --style-blend)')
+    .requiredOption('-o, --output <file>', 'output PNG path')
+    .option('--size <px>', 'longer side of the output in pixels (default 512)', intOption('--size'))
+    .option('--iterations <n>', 'optimiser iterations per scale (default 300)', intOption('--iterations'))
+    .option('--optimizer <name>', 'lbfgs (default) or adam', choiceOption('--optimizer', ['lbfgs', 'adam'] as const))
+    .option('--learning-rate <lr>', 'Adam step size in 0..255 pixel units (default 10)', numberOption('--learning-rate'))
+    .option('--content-weight <a>', 'α, weight of the content loss', numberOption('--content-weight'))
+    .option('--style-weight <b>', 'β, weight of the style loss', numberOption('--style-weight'))
+    .option('--tv-weight <g>', 'γ, weight of the total-variation loss', numberOption('--tv-weight'))
+    .option('--content-layers <list>', 'content layers (default conv4_2)', listOption('--content-layers'))
+    .option('--style-layers <list>', 'style layers (default conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)', listOption('--style-layers'))
+    .option('--content-layer-weights <list>', 'weights of the content layers (normalised)', numberListOption('--content-layer-weights'))
+    .option('--style-layer-weights <list>', 'weights of the style layers (normalised)', numberListOption('--style-layer-weights'))
+    .option('--style-blend <list>', 'blend weights of the style images (normalised)', numberListOption('--style-blend'))
+    .option('--init <how>', "start from 'content' (default), 'noise', or an image file")
+    .option('--seed <n>', 'random seed (same seed and backend give the same image)', intOption('--seed'))
+    .option('--pooling <mode>', 'max (default) or avg', choiceOption('--pooling', ['max', 'avg'] as const))
+    .option('--style-scale <s>', 'style images are resized to size × s (default 1)', numberOption('--style-scale'))
+    .option('--original-colors', "keep the content's colours (luminance-only transfer)")
+    .option('--scales <n>', 'coarse-to-fine scales (default 1)', intOption('--scales'))
+    .option('--tile <px>', 'compute exact gradients tile by tile with this tile size', intOption('--tile'))
+    .option('--memory-budget <mib>', 'tile automatically when an image would need more device memory', intOption('--memory-budget'))
+    .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
+    .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory')
+    .option('--preview-every <n>', 'write a preview every N iterations (needs --preview-dir)', intOption('--preview-every'))
+    .option('--preview-dir <dir>', 'folder for preview PNGs')
+    .option('--json', 'print one JSON object with losses, counts and timing at the end')
+    .option('-y, --yes', 'answer yes to the weights download prompt')
+    .action(async (contentPath: string, stylePaths: string[], flags: StylizeFlags) => {
+      await runStylize(contentPath, stylePaths, flags);
+    });
+}
+
+/** Builds the engine parameters from the flags, validated by the shared schema. */
+function paramsFromFlags(flags: StylizeFlags, initIsFile: boolean): StylizeParams {
+  const input: StylizeParamsInput = {
+    size: flags.size,
+    iterations: flags.iterations,
+    optimizer: flags.optimizer,
+    learningRate: flags.learningRate,
+    contentWeight: flags.contentWeight,
+    styleWeight: flags.styleWeight,
+    tvWeight: flags.tvWeight,
+    contentLayers: flags.contentLayers,
+    styleLayers: flags.styleLayers,
+    contentLayerWeights: flags.contentLayerWeights,
+    styleLayerWeights: flags.styleLayerWeights,
+    styleBlend: flags.styleBlend,
+    init: initIsFile ? 'image' : (flags.init as 'content' | 'noise' | undefined),
+    seed: flags.seed,
+    pooling: flags.pooling,
+    styleScale: flags.styleScale,
+    originalColors: flags.originalColors,
+    scales: flags.scales,
+    previewEvery: flags.previewEvery,
+    tile: flags.tile,
+    memoryBudget: flags.memoryBudget,
+  };
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  try {
+    return stylizeParamsSchema.parse(defined);
+  } catch (err) {
+    if (err instanceof ZodError) throw new UsageError(`bad option: ${describeZodError(err)}`);
+    throw err;
+  }
+}
+
+/** Reads an image for the CLI, turning image errors into one-line usage errors. */
+async function readInput(file: string, role: string): Promise<DecodedImage> {
+  try {
+    return await readImageFile(file);
+  } catch (err) {
+    if (err instanceof ImageError) throw new UsageError(`${role} ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+async function runStylize(contentPath: string, stylePaths: string[], flags: StylizeFlags): Promise<void> {
+  const initIsFile = flags.init !== undefined && flags.init !== 'content' && flags.init !== 'noise';
+  const params = paramsFromFlags(flags, initIsFile);
+  if (params.styleBlend && params.styleBlend.length !== stylePaths.length) {
+    throw new UsageError(`--style-blend: ${params.styleBlend.length} weights given for ${stylePaths.length} style images`);
+  }
+  if (params.previewEvery > 0 && !flags.previewDir) throw new UsageError('--preview-every needs --preview-dir');
+  if (!flags.output.toLowerCase().endsWith('.png')) throw new UsageError(`-o ${flags.output}: the output must be a .png file`);
+
+  const content = await readInput(contentPath, 'content image');
+  const styles: DecodedImage[] = [];
+  for (const p of stylePaths) styles.push(await readInput(p, 'style image'));
+  const initImage = initIsFile ? await readInput(flags.init!, 'init image') : undefined;
+
+  const engine = await openEngine({
+    backend: flags.backend,
+    weightsPath: flags.weights,
+    interactive: !flags.json && process.stdin.isTTY === true && process.stderr.isTTY === true,
+    assumeYes: flags.yes === true,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const reporter = createProgressReporter({ enabled: !flags.json, stream: process.stderr });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let previewCount = 0;
+  try {
+    if (flags.previewDir) await mkdir(flags.previewDir, { recursive: true });
+    const pending: Promise<unknown>[] = [];
+    const result = await stylizeToPng({
+      model: engine.model,
+      content,
+      styles,
+      initImage,
+      params,
+      signal: controller.signal,
+      onProgress: (p) => {
+        reporter.update(p);
+        if (p.preview && flags.previewDir) {
+          const file = path.join(flags.previewDir, `preview-s${p.scale}-${String(p.iteration).padStart(5, '0')}.png`);
+          previewCount++;
+          pending.push(encodePng({ ...p.preview, alpha: null }).then((png) => writeFile(file, png)));
+        }
+      },
+    });
+    await Promise.all(pending);
+    reporter.done();
+    for (const w of result.report.warnings) process.stderr.write(`warning: ${w}\n`);
+    await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
+    await writeFile(flags.output, result.png);
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          output: flags.output,
+          losses: result.report.losses,
+          iterations: result.report.iterations,
+          evaluations: result.report.evaluations,
+          seconds: result.report.seconds,
+          backend: engine.backend.name,
+          device: engine.backend.device,
+          width: result.width,
+          height: result.height,
+          warnings: result.report.warnings,
+          previews: previewCount,
+        })}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `wrote ${flags.output} (${result.width}x${result.height}) in ${result.report.seconds.toFixed(1)} s on ${engine.backend.name} (${engine.backend.device})\n`,
+      );
+    }
+  } catch (err) {
+    reporter.done();
+    if (err instanceof CancelledError) throw new UsageError('interrupted', 130);
+    if (err instanceof EngineError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await engine.close();
+  }
+}

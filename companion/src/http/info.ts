@@ -1,0 +1,38 @@
+/** `GET /v1/info`: version, backend, device, weights, queue and limits. */
+import { Router } from 'express';
+import type { Info } from '../../../shared/protocol.js';
+import { VERSION } from '../version.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { ServerLimits } from './limits.js';
+
+/** What the info route reports. */
+export interface InfoDeps {
+  backend: { name: string; device: string };
+  weights: { source: string; layers: string[] };
+  queue: JobQueue;
+  limits: ServerLimits;
+}
+
+/** Router answering the Info object. */
+export function infoRouter(deps: InfoDeps): Router {
+  const r = Router();
+  r.get('/', (_req, res) => {
+    const { limits } = deps;
+    const body: Info = {
+      version: VERSION,
+      backend: deps.backend.name,
+      device: deps.backend.device,
+      weights: { source: deps.weights.source, layers: [...deps.weights.layers] },
+      queue: { length: deps.queue.length, max: deps.queue.max },
+      limits: {
+        maxPixels: limits.maxPixels,
+        maxFileBytes: limits.maxFileBytes,
+        maxFiles: limits.maxFiles,
+        maxSize: limits.maxSize,
+        maxIterations: limits.maxIterations,
+      },
+    };
+    res.json(body);
+  });
+  return r;
+}

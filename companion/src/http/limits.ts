@@ -1,0 +1,31 @@
+/** Per-request limits of the companion's HTTP API (reported by `GET /v1/info`). */
+import { PARAM_LIMITS } from '../../../shared/params.js';
+
+/** Limits applied to every request and job. */
+export interface ServerLimits {
+  /** Most pixels of any uploaded image (decompression bombs are refused before decoding). */
+  maxPixels: number;
+  /** Most bytes of one uploaded file. */
+  maxFileBytes: number;
+  /** Most files in one request (content + style + init). */
+  maxFiles: number;
+  /** Most bytes of one request body (Content-Length). */
+  maxBodyBytes: number;
+  /** Largest `params.size`. */
+  maxSize: number;
+  /** Largest `params.iterations`. */
+  maxIterations: number;
+  /** Most jobs waiting in the queue. */
+  maxQueue: number;
+}
+
+/** Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16 queued jobs. */
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxPixels: 64_000_000,
+  maxFileBytes: 50 * 2 ** 20,
+  maxFiles: 16,
+  maxBodyBytes: 200 * 2 ** 20,
+  maxSize: PARAM_LIMITS.maxSize,
+  maxIterations: PARAM_LIMITS.maxIterations,
+  maxQueue: 16,
+};

@@ -1,0 +1,44 @@
+/**
+ * Multipart upload of a job: files `content` (1..n), `style` (0..n), `init` (0..1), text fields
+ * `params` (JSON), `presetId`, `resultSize` — held in memory within the configured limits.
+ * Non-multipart bodies get 415; a declared Content-Length over the limit gets 413 before reading.
+ */
+import type { RequestHandler } from 'express';
+import multer from 'multer';
+import { PARAM_LIMITS } from '../../../shared/params.js';
+import { JOB_FILE_FIELDS } from '../../../shared/protocol.js';
+import { HttpError } from './errors.js';
+import type { ServerLimits } from './limits.js';
+
+/** Files of a parsed job upload, by field. */
+export type UploadedFiles = Partial<Record<keyof typeof JOB_FILE_FIELDS, Express.Multer.File[]>>;
+
+/** Middleware chain parsing a job upload into `req.files` / `req.body`. */
+export function jobUpload(limits: ServerLimits): RequestHandler[] {
+  const parser = multer({
+    storage: multer.memoryStorage(),
+    limits: {
+      fileSize: limits.maxFileBytes,
+      files: limits.maxFiles,
+      fields: 8,
+      fieldSize: 64 * 1024,
+      fieldNameSize: 64,
+      parts: limits.maxFiles + 8,
+    },
+  }).fields([
+    { name: JOB_FILE_FIELDS.content, maxCount: limits.maxFiles },
+    { name: JOB_FILE_FIELDS.style, maxCount: PARAM_LIMITS.maxStyles },
+    { name: JOB_FILE_FIELDS.init, maxCount: 1 },
+  ]);
+  const guard: RequestHandler = (req, _res, next) => {
+    if (!req.is('multipart/form-data')) {
+      return next(new HttpError(415, 'unsupported_media_type', 'POST /v1/jobs takes multipart/form-data'));
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > limits.maxBodyBytes) {
+      return next(new HttpError(413, 'body_too_large', `request body over ${limits.maxBodyBytes} bytes`));
+    }
+    next();
+  };
+  return [guard, parser];
+}

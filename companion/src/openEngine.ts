@@ -1,0 +1,60 @@
+/**
+ * Opens what a stylization needs: a compute backend and the VGG-19 network with its weights.
+ * Used by `atelier stylize` and `atelier serve`; `close()` releases both.
+ */
+import { initBackend, type BackendInfo } from './engine/backend.js';
+import { Vgg19 } from './engine/vgg19.js';
+import { loadWeights, resolveInstalledWeights, installWeights, WeightsMissingError } from './weights/index.js';
+import { confirm } from './cli/confirm.js';
+
+/** Options of `openEngine`. */
+export interface OpenEngineOptions {
+  backend: string;
+  /** Explicit weights (file or directory); otherwise the installed ones. */
+  weightsPath?: string;
+  /** Ask on the terminal whether to download missing weights. */
+  interactive?: boolean;
+  /** Download missing weights without asking. */
+  assumeYes?: boolean;
+  log: (line: string) => void;
+}
+
+/** An opened engine: backend, network, and where its weights came from. */
+export interface OpenedEngine {
+  backend: BackendInfo;
+  model: Vgg19;
+  weights: { source: string; format: string; layers: string[] };
+  close(): Promise<void>;
+}
+
+/** Resolves weights (offering to install them when missing), initialises the backend and builds VGG-19. */
+export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine> {
+  let weightsPath: string;
+  try {
+    weightsPath = resolveInstalledWeights({ weightsPath: opts.weightsPath });
+  } catch (err) {
+    if (!(err instanceof WeightsMissingError) || opts.weightsPath) throw err;
+    const ok =
+      opts.assumeYes || (opts.interactive && (await confirm('VGG-19 weights are not installed. Download them now (80 MB)? [Y/n] ')));
+    if (!ok) throw err;
+    await installWeights({ log: opts.log });
+    weightsPath = resolveInstalledWeights({});
+  }
+  const backend = await initBackend(opts.backend as Parameters<typeof initBackend>[0]);
+  try {
+    const loaded = await loadWeights(weightsPath);
+    const model = new Vgg19(loaded.weights);
+    return {
+      backend,
+      model,
+      weights: { source: loaded.source, format: loaded.format, layers: loaded.layers },
+      async close() {
+        model.dispose();
+        await backend.shutdown();
+      },
+    };
+  } catch (err) {
+    await backend.shutdown();
+    throw err;
+  }
+}

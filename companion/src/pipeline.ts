@@ -1,0 +1,73 @@
+/**
+ * Decoded images in, PNG out: the one path from image bytes through the engine and back, shared by
+ * the CLI (`atelier stylize`) and the server's job runner. Owns every tensor it creates.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { stylize } from './engine/stylize.js';
+import type { Vgg19 } from './engine/vgg19.js';
+import type { StyleTargetCache } from './engine/styleTargets.js';
+import type { Progress, StylizeResult } from './engine/types.js';
+import type { StylizeParams } from '../../shared/params.js';
+import { encodePng, imageToTensor, resizeImage, tensorToRgb, type DecodedImage } from './io/images.js';
+
+/** What one stylization of one content image needs. */
+export interface PipelineRequest {
+  model: Vgg19;
+  content: DecodedImage;
+  styles: DecodedImage[];
+  initImage?: DecodedImage;
+  params: StylizeParams;
+  /** Shares Gram targets across the items of a batch; created and disposed by the caller. */
+  styleTargets?: StyleTargetCache;
+  /** Size of the PNG written: the engine's output size (default) or the content's original size. */
+  outputSize?: 'engine' | 'original';
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** The encoded result and the engine's report (without its tensor). */
+export interface PipelineResult {
+  png: Buffer;
+  width: number;
+  height: number;
+  report: Omit<StylizeResult, 'image'>;
+}
+
+/** Runs the engine on decoded images and returns a PNG with the content's alpha re-applied. */
+export async function stylizeToPng(req: PipelineRequest): Promise<PipelineResult> {
+  const content = imageToTensor(req.content);
+  const styles: tf.Tensor3D[] = [];
+  let init: tf.Tensor3D | undefined;
+  try {
+    for (const s of req.styles) styles.push(imageToTensor(s));
+    if (req.initImage) init = imageToTensor(req.initImage);
+    const result = await stylize(req.model, {
+      content,
+      styles,
+      initImage: init,
+      params: req.params,
+      styleTargets: req.styleTargets,
+      onProgress: req.onProgress,
+      signal: req.signal,
+    });
+    let out: DecodedImage;
+    try {
+      out = await tensorToRgb(result.image);
+    } finally {
+      result.image.dispose();
+    }
+    const { image: _image, ...report } = result;
+    if (req.outputSize === 'original' && (out.width !== req.content.width || out.height !== req.content.height)) {
+      out = await resizeImage(out, req.content.width, req.content.height);
+    }
+    const png = await encodePng(
+      { ...out, alpha: req.content.alpha },
+      { alphaWidth: req.content.width, alphaHeight: req.content.height },
+    );
+    return { png, width: out.width, height: out.height, report };
+  } finally {
+    content.dispose();
+    for (const s of styles) s.dispose();
+    init?.dispose();
+  }
+}
