@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'plugin/dist/', 'test/artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', 'plugin/dist/', 'test/artifacts/', '.carry/', '.gl/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

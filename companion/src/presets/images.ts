@@ -132,7 +132,8 @@ export class StyleImageFiles {
       if (!name.startsWith(TEMP_PREFIX)) continue;
       const file = path.join(this.dir, name);
       try {
-        if (now - fs.statSync(file).mtimeMs >= maxAgeMs) {
+        // Date.now() has whole milliseconds while mtimeMs has a fraction: floor it, or a fresh file can look as if from the future.
+        if (now - Math.floor(fs.statSync(file).mtimeMs) >= maxAgeMs) {
           fs.rmSync(file, { force: true });
           removed++;
         }
