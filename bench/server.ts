@@ -22,6 +22,7 @@ import { generateToken, tokensEqual } from '../companion/src/token.js';
 import { loadWeights } from '../companion/src/weights/index.js';
 import { fmtS, intFlag, parseFlags } from './lib/args.js';
 import { randomVggWeights } from './lib/gatysModel.js';
+import { median } from './lib/child.js';
 
 /** The HTTP client (submit → SSE until succeeded → GET result), run in a worker thread; globals only. */
 const CLIENT_CODE = `
@@ -55,12 +56,6 @@ const { parentPort, workerData: d } = require('node:worker_threads');
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = path.resolve(repoRoot, '../shared');
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 async function images(size: number): Promise<{ content: Buffer; style: Buffer; from: string }> {
   const c = path.join(SHARED, 'images/tubingen.jpg');
   const s = path.join(SHARED, 'images/starry_night.jpg');

@@ -2,10 +2,10 @@
  * Measures seconds per loss+gradient evaluation of the torch-matched Gatys workload on one backend
  * at one size, in a fresh child process (so that peak memory belongs to that run alone).
  */
-import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type ConcreteBackend } from '../../companion/src/engine/backend.js';
 import { disposeEvaluation } from '../../companion/src/engine/objective.js';
+import { backendBytes, median, runChildJson } from './child.js';
 import { createGatysWorkload } from './gatysModel.js';
 
 /** What to measure. */
@@ -37,19 +37,6 @@ export interface Measurement {
 }
 
 const MiB = 1 << 20;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function backendBytes(): number | undefined {
-  const b = tf.backend() as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory; HEAPU8?: Uint8Array } };
-  if (b.wasm) return b.wasm.wasmMemory?.buffer.byteLength ?? b.wasm.HEAPU8?.buffer.byteLength;
-  const m = tf.memory() as unknown as { numBytesAllocatedInGPU?: number; numBytesInGPU?: number };
-  return m.numBytesAllocatedInGPU ?? m.numBytesInGPU;
-}
 
 /** Runs the measurement in this process (the backend is started and shut down here). */
 export async function measureHere(req: MeasureRequest): Promise<Measurement> {
@@ -95,26 +82,7 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
 
 /** Runs the measurement in a child process (same Node flags, e.g. tsx's loader); rejects with its stderr on failure. */
 export function measureInChild(req: MeasureRequest): Promise<Measurement> {
-  const entry = process.argv[1];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, entry, 'measure-child', JSON.stringify(req)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{"backend"'));
-      if (code === 0 && line) resolve(JSON.parse(line) as Measurement);
-      else {
-        const lines = err.split('\n').map((l) => l.trim());
-        const reason = lines.filter((l) => l.startsWith('bench: ')).pop()?.slice(7) ?? lines.filter((l) => /Error\b/.test(l)).pop();
-        reject(new Error(reason ?? `exit code ${code}`));
-      }
-    });
-  });
+  return runChildJson<Measurement>(['measure-child', JSON.stringify(req)], '{"backend"');
 }
 
 /** Entry point of the child: measures and prints the JSON line. */

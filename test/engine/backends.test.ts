@@ -1,7 +1,8 @@
 /**
  * Backends: `auto` chooses and explains; cpu, wasm and webgpu agree on the Gatys loss and its
  * gradient (≤1e-4 relative) on a small VGG-shaped model. The webgpu part skips with the reason when
- * there is no adapter, and fails instead when ATELIER_REQUIRE_WEBGPU=1.
+ * there is no adapter, and fails instead when ATELIER_REQUIRE_WEBGPU=1; it also checks the tiled
+ * objective (4 tiles) against the untiled cpu reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +11,7 @@ import { EngineError } from '../../companion/src/engine/errors.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
+import { createTiledObjective } from '../../companion/src/engine/tiledObjective.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
@@ -56,8 +58,11 @@ interface Result {
   grad: Float32Array;
 }
 
-/** Loss, terms and gradient of the default objective on the active backend; leaves no tensors behind. */
-async function evaluateOnActiveBackend(): Promise<Result> {
+/**
+ * Loss, terms and gradient of the default objective on the active backend (evaluated in tiles of
+ * `tile` px when given, see tiledObjective.ts); leaves no tensors behind.
+ */
+async function evaluateOnActiveBackend(tile = 0): Promise<Result> {
   const before = tf.memory().numTensors;
   const weights: VggWeights = new Map(MODEL.map((l) => [l.name, { kernel: tf.tensor4d(l.kernel, l.shape), bias: tf.tensor1d(l.bias) }]));
   const model = new Vgg19(weights);
@@ -65,7 +70,8 @@ async function evaluateOnActiveBackend(): Promise<Result> {
   const style = tf.tensor3d(STYLE, [SIZE, SIZE, 3]);
   const x = tf.tensor4d(IMAGE, [1, SIZE, SIZE, 3]);
   const params = parseStylizeParams({ size: SIZE, styleWeight: 1e4, tvWeight: 1 });
-  const objective = await createObjective(model, { content, styles: [style], params });
+  const options = { content, styles: [style], params };
+  const objective = tile > 0 ? await createTiledObjective(model, { ...options, tile }) : await createObjective(model, options);
   const e = objective.evaluate(x);
   const result: Result = {
     loss: (await e.loss.data())[0],
@@ -176,5 +182,7 @@ describe('backends', () => {
     const info = await use('webgpu');
     console.log(`webgpu on ${info.device}${info.software ? ' (software)' : ''}`);
     expectAgreement(await evaluateOnActiveBackend(), reference);
+    // The tiled objective accumulates its gradient on the device (no synchronous read-back on WebGPU).
+    expectAgreement(await evaluateOnActiveBackend(16), reference);
   });
 });

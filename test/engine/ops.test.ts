@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backwardKernel, conv3x3Relu, gram, pool2x2 } from '../../companion/src/engine/ops.js';
+import { backwardKernel, conv3x3Relu, gram, maxPoolGrad2x2, pool2x2 } from '../../companion/src/engine/ops.js';
 
 /** max |a − b| / max |b|: relative to the reference's scale, so tiny entries do not blow it up. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -79,6 +79,44 @@ describe('fast ops vs stock TF.js ops (cpu backend)', () => {
     expect(await relErr(fg, rg)).toBeLessThanOrEqual(1e-5);
     tf.dispose([f, r, fv, rv, fg, rg]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  for (const pooling of ['max', 'avg'] as const) {
+    for (const [h, w] of [
+      [8, 6],
+      [7, 9],
+    ]) {
+      it(`pool2x2 ${pooling} ${h}x${w}: same value and gradient as tf.${pooling}Pool, ties included`, async () => {
+        const before = tf.memory().numTensors;
+        // Small integers (and a block of zeros, like dead ReLUs): many windows have tied maxima.
+        const x = tf.tidy(() => {
+          const v = tf.floor(tf.randomUniform([1, h, w, 5], -1, 3, 'float32', 40));
+          return tf.concat([tf.zerosLike(tf.slice(v, [0, 0, 0, 0], [-1, -1, -1, 1])), tf.slice(v, [0, 0, 0, 1], [-1, -1, -1, -1])], 3);
+        }) as tf.Tensor4D;
+        const r = tf.randomNormal([1, h >> 1, w >> 1, 5], 0, 1, 'float32', 41);
+        const stock = (v: tf.Tensor4D) => (pooling === 'max' ? tf.maxPool(v, 2, 2, 'valid') : tf.avgPool(v, 2, 2, 'valid'));
+        const fastGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pool2x2(v as tf.Tensor4D, pooling), r)));
+        const refGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(stock(v as tf.Tensor4D), r)));
+        const [fv, rv, fg, rg] = [pool2x2(x, pooling), stock(x), fastGrad(x), refGrad(x)];
+        expect(Array.from(await fv.data())).toEqual(Array.from(await rv.data()));
+        // Exactly equal, not just close: the same pixel of each window gets the same dy.
+        expect(Array.from(await fg.data())).toEqual(Array.from(await rg.data()));
+        tf.dispose([x, r, fv, rv, fg, rg]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+
+  it('maxPoolGrad2x2 follows tf for -Infinity-only and NaN windows', () => {
+    const x = new Float32Array([-Infinity, -Infinity, -Infinity, -Infinity, NaN, 1, 1, NaN]);
+    const dy = new Float32Array([5, 7]);
+    // Window 1 (all -Infinity): no pixel is > -Infinity, so no gradient; window 2: the first 1.
+    const dx = tf.tidy(() => {
+      const v = tf.tensor4d(x, [1, 2, 2, 2]);
+      const ref = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), tf.tensor4d(dy, [1, 1, 1, 2]))))(v);
+      return Array.from(ref.dataSync());
+    });
+    expect(Array.from(maxPoolGrad2x2(x, dy, [1, 2, 2, 2]))).toEqual(dx);
   });
 
   for (const pooling of ['max', 'avg'] as const) {

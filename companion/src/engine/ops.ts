@@ -69,9 +69,100 @@ export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor
   return op(x) as tf.Tensor4D;
 }
 
-/** 2x2 stride-2 pooling, max or average. */
+/**
+ * 2x2 stride-2 VALID pooling, max or average (an odd last row/column is dropped). On the CPU
+ * backends (wasm, cpu) the gradient is computed by a plain JS loop over the host copy of the data:
+ * wasm's MaxPoolGrad/AvgPoolGrad kernels are naive loops (~130 ms for 256²×64, ~10x the loop here).
+ * Both gradients are exactly tf's: max routes each window's dy to its FIRST maximum in row-major
+ * order (tf's `pixel > max` scan, so ties and NaNs match), avg spreads dy·0.25 to the 4 pixels.
+ */
 export function pool2x2(x: tf.Tensor4D, mode: 'max' | 'avg'): tf.Tensor4D {
-  return mode === 'max' ? tf.maxPool(x, 2, 2, 'valid') : tf.avgPool(x, 2, 2, 'valid');
+  const stock = () => (mode === 'max' ? tf.maxPool(x, 2, 2, 'valid') : tf.avgPool(x, 2, 2, 'valid'));
+  const backend = tf.getBackend();
+  const [, h, w] = x.shape;
+  if ((backend !== 'wasm' && backend !== 'cpu') || h < 2 || w < 2 || x.shape[0] !== 1) return stock();
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const y = mode === 'max' ? tf.maxPool(input, 2, 2, 'valid') : tf.avgPool(input, 2, 2, 'valid');
+    if (mode === 'max') save([input]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const dyData = dy.dataSync() as Float32Array;
+        const dx =
+          mode === 'max'
+            ? maxPoolGrad2x2(saved[0].dataSync() as Float32Array, dyData, input.shape)
+            : avgPoolGrad2x2(dyData, input.shape);
+        return [tf.tensor4d(dx, input.shape)];
+      },
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/** dx of 2x2/2 VALID max pooling of x (NHWC, batch 1) for upstream dy: tf's first-maximum convention. */
+export function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, shape: readonly number[]): Float32Array {
+  const [, h, w, c] = shape;
+  const oh = h >> 1;
+  const ow = w >> 1;
+  const row = w * c;
+  const dx = new Float32Array(x.length);
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const p00 = (2 * i * w + 2 * j) * c;
+      const p01 = p00 + c;
+      const p10 = p00 + row;
+      const p11 = p10 + c;
+      const o = (i * ow + j) * c;
+      for (let k = 0; k < c; k++) {
+        // Same scan as tf (maxPoolPositions): start at -Infinity, strictly greater replaces.
+        let best = -Infinity;
+        let pos = -1;
+        let v = x[p00 + k];
+        if (v > best) {
+          best = v;
+          pos = p00 + k;
+        }
+        v = x[p01 + k];
+        if (v > best) {
+          best = v;
+          pos = p01 + k;
+        }
+        v = x[p10 + k];
+        if (v > best) {
+          best = v;
+          pos = p10 + k;
+        }
+        v = x[p11 + k];
+        if (v > best) pos = p11 + k;
+        if (pos >= 0) dx[pos] = dy[o + k];
+      }
+    }
+  }
+  return dx;
+}
+
+/** dx of 2x2/2 VALID average pooling (NHWC, batch 1): dy·0.25 on each pixel of its window. */
+function avgPoolGrad2x2(dy: Float32Array, shape: readonly number[]): Float32Array {
+  const [, h, w, c] = shape;
+  const oh = h >> 1;
+  const ow = w >> 1;
+  const row = w * c;
+  const dx = new Float32Array(h * w * c);
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const p00 = (2 * i * w + 2 * j) * c;
+      const o = (i * ow + j) * c;
+      for (let k = 0; k < c; k++) {
+        const g = dy[o + k] * 0.25;
+        dx[p00 + k] = g;
+        dx[p00 + c + k] = g;
+        dx[p00 + row + k] = g;
+        dx[p00 + row + c + k] = g;
+      }
+    }
+  }
+  return dx;
 }
 
 /**

@@ -1,0 +1,46 @@
+/**
+ * Helpers shared by the benchmarks that measure in a fresh child process (so that peak memory
+ * belongs to that run alone): the child runner, the backend's own memory figure, the median.
+ */
+import { spawn } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Runs this bench entry again (same Node flags, e.g. tsx's loader) with `args`, and resolves with
+ * the last stdout line that starts with `prefix`, parsed as JSON; rejects with the child's last
+ * `bench: …` or error line from stderr, else its exit code.
+ */
+export function runChildJson<T>(args: string[], prefix: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').reverse().find((l) => l.startsWith(prefix));
+      if (code === 0 && line) {
+        resolve(JSON.parse(line) as T);
+        return;
+      }
+      const lines = err.split('\n').map((l) => l.trim());
+      const reason = lines.filter((l) => l.startsWith('bench: ')).pop()?.slice(7) ?? lines.filter((l) => /Error\b/.test(l)).pop();
+      reject(new Error(reason ?? `exit code ${code}`));
+    });
+  });
+}
+
+/** wasm: the size of the wasm heap; webgpu: bytes the backend allocated on the GPU; else undefined. */
+export function backendBytes(): number | undefined {
+  const b = tf.backend() as unknown as { wasm?: { wasmMemory?: WebAssembly.Memory; HEAPU8?: Uint8Array } };
+  if (b.wasm) return b.wasm.wasmMemory?.buffer.byteLength ?? b.wasm.HEAPU8?.buffer.byteLength;
+  const m = tf.memory() as unknown as { numBytesAllocatedInGPU?: number; numBytesInGPU?: number };
+  return m.numBytesAllocatedInGPU ?? m.numBytesInGPU;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

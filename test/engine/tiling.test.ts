@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { createObjective, disposeEvaluation, type Objective } from '../../companion/src/engine/objective.js';
+import { createTiledObjective, tiledGrams } from '../../companion/src/engine/tiledObjective.js';
+import {
+  alignTile,
+  chooseTile,
+  estimateObjectiveBytes,
+  planTiles,
+  poolsBefore,
+  receptiveRadius,
+  TILED_OVERHEAD,
+  tileFor,
+  tileGeometry,
+} from '../../companion/src/engine/tiling.js';
+import { gram } from '../../companion/src/engine/ops.js';
+import { preprocess } from '../../companion/src/engine/preprocess.js';
+import { stylize } from '../../companion/src/engine/stylize.js';
+import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
+import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
+import { createSmallVggWeights } from '../helpers/smallVgg.js';
+
+let model: Vgg19;
+let content: tf.Tensor3D;
+let style: tf.Tensor3D;
+let style2: tf.Tensor3D;
+let x: tf.Tensor4D;
+const H = 96;
+const W = 80;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }));
+  content = tf.randomUniform([H, W, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
+  style = tf.randomUniform([64, 72, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
+  style2 = tf.randomUniform([40, 40, 3], 0, 255, 'float32', 3) as tf.Tensor3D;
+  // Near the content (as during optimisation) but different, so every term is active.
+  x = tf.tidy(() => tf.add(tf.expandDims(content, 0), tf.randomNormal([1, H, W, 3], 0, 30, 'float32', 4))) as tf.Tensor4D;
+});
+
+afterAll(() => {
+  tf.dispose([content, style, style2, x]);
+  model.dispose();
+});
+
+describe('tile geometry', () => {
+  it('derives grid, receptive radius and halo from the layers', () => {
+    expect(poolsBefore('block1_conv1')).toBe(0);
+    expect(poolsBefore('block5_conv1')).toBe(4);
+    expect(receptiveRadius('block1_conv1')).toBe(1);
+    expect(receptiveRadius('block4_conv2')).toBe(2 + 4 + 16 + 16);
+    // conv5_1: 2·1 + 2·2 + 4·4 + 4·8 + 16 = 70, a receptive field of 2·70 + 16 = 156 px.
+    expect(receptiveRadius('block5_conv1')).toBe(70);
+    expect(tileGeometry(['block1_conv1', 'block5_conv1', 'block4_conv2'])).toEqual({ grid: 16, radius: 70, halo: 80 });
+    expect(tileGeometry(['block3_conv1'])).toEqual({ grid: 4, radius: 10, halo: 12 });
+    expect(alignTile(500, 16)).toBe(496);
+    expect(alignTile(5, 16)).toBe(16);
+  });
+
+  it('plans grid-aligned tiles that partition the image, with clipped halo crops', () => {
+    const layers = ['block1_conv1', 'block3_conv1'];
+    for (const [h, w, t] of [[90, 70, 16], [96, 80, 32], [33, 17, 100], [64, 64, 64]]) {
+      const tiles = planTiles(h, w, t, layers);
+      const covered = new Uint8Array(h * w);
+      for (const tl of tiles) {
+        expect(tl.y0 % 4).toBe(0);
+        expect(tl.x0 % 4).toBe(0);
+        expect(tl.cy0 % 4).toBe(0);
+        expect(tl.cx0 % 4).toBe(0);
+        expect(tl.y1 - tl.y0).toBeLessThanOrEqual(t);
+        expect(tl.cy0).toBe(Math.max(0, tl.y0 - 12));
+        expect(tl.cy1).toBe(Math.min(h, tl.y1 + 12));
+        expect(tl.cx1).toBe(Math.min(w, tl.x1 + 12));
+        for (let i = tl.y0; i < tl.y1; i++) for (let j = tl.x0; j < tl.x1; j++) covered[i * w + j]++;
+      }
+      expect(covered.every((c) => c === 1)).toBe(true);
+    }
+    expect(planTiles(33, 17, 100, layers)).toHaveLength(1);
+    expect(planTiles(96, 80, 32, layers)).toHaveLength(9);
+  });
+});
+
+/** Max |a − b| / max |b| over all elements. */
+function relErr(a: Float32Array | number[], b: Float32Array | number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+interface Compared {
+  loss: number;
+  terms: number;
+  grad: number;
+}
+
+async function compare(input: StylizeParamsInput, tile: number, styles: tf.Tensor3D[], image = x, contentImage = content): Promise<Compared> {
+  const params = parseStylizeParams({ contentWeight: 1, styleWeight: 1e3, tvWeight: 10, ...input });
+  const untiled: Objective = await createObjective(model, { content: contentImage, styles, params });
+  const tiled: Objective = await createTiledObjective(model, { content: contentImage, styles, params, tile });
+  try {
+    const a = untiled.evaluate(image);
+    const b = tiled.evaluate(image);
+    const scalars = async (e: typeof a) => Promise.all([e.loss, e.terms.content, e.terms.style, e.terms.tv].map(async (s) => (await s.data())[0]));
+    const [sa, sb] = [await scalars(a), await scalars(b)];
+    for (const v of sa.slice(1)) expect(v).toBeGreaterThan(0);
+    const out = {
+      loss: Math.abs(sb[0] - sa[0]) / Math.abs(sa[0]),
+      terms: Math.max(...sa.slice(1).map((v, i) => Math.abs(sb[i + 1] - v) / Math.abs(v))),
+      grad: relErr((await b.grad.data()) as Float32Array, (await a.grad.data()) as Float32Array),
+    };
+    expect(b.grad.shape).toEqual(a.grad.shape);
+    disposeEvaluation(a);
+    disposeEvaluation(b);
+    return out;
+  } finally {
+    untiled.dispose();
+    tiled.dispose();
+  }
+}
+
+describe('tiled objective is exact', () => {
+  it('max pooling, default layers (conv1_1..conv5_1, conv4_2), 96x80 in 9 tiles of 32, tiled style Grams', async () => {
+    const r = await compare({ pooling: 'max' }, 32, [style]);
+    console.log(`exactness max 96x80 tile 32: loss ${r.loss.toExponential(2)}, terms ${r.terms.toExponential(2)}, grad ${r.grad.toExponential(2)}`);
+    expect(r.loss).toBeLessThanOrEqual(1e-4);
+    expect(r.terms).toBeLessThanOrEqual(1e-4);
+    expect(r.grad).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('avg pooling, shallow layers (real halo crops), 90x70 not on the grid, two blended styles', async () => {
+    const layers = { contentLayers: ['conv2_2', 'conv3_1'], styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'], styleBlend: [2, 1], styleScale: 0.8 };
+    const c = tf.slice(content, [0, 0, 0], [90, 70, 3]);
+    const img = tf.slice(x, [0, 0, 0, 0], [1, 90, 70, 3]);
+    try {
+      expect(planTiles(90, 70, 16, ['block3_conv1']).length).toBe(30);
+      const r = await compare({ pooling: 'avg', ...layers }, 16, [style, style2], img, c);
+      console.log(`exactness avg 90x70 tile 16: loss ${r.loss.toExponential(2)}, terms ${r.terms.toExponential(2)}, grad ${r.grad.toExponential(2)}`);
+      expect(r.loss).toBeLessThanOrEqual(1e-4);
+      expect(r.terms).toBeLessThanOrEqual(1e-4);
+      expect(r.grad).toBeLessThanOrEqual(1e-4);
+    } finally {
+      tf.dispose([c, img]);
+    }
+  });
+
+  it('a tile larger than the image is one tile and still exact (cached style Grams)', async () => {
+    const r = await compare({ pooling: 'avg' }, 512, [style]);
+    expect(r.loss).toBeLessThanOrEqual(1e-4);
+    expect(r.grad).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('tiled Gram matrices equal untiled ones', async () => {
+    const img = tf.expandDims(style, 0) as tf.Tensor4D;
+    const layers = ['block1_conv1', 'block3_conv1', 'block5_conv1'];
+    const tiled = tiledGrams(model, img, layers, 'max', 16);
+    const pre = preprocess(img);
+    const feats = model.features(pre, layers, 'max');
+    pre.dispose();
+    for (const l of layers) {
+      const g = gram(feats.get(l)!);
+      expect(relErr((await tiled.get(l)!.data()) as Float32Array, (await g.data()) as Float32Array)).toBeLessThanOrEqual(1e-5);
+      g.dispose();
+    }
+    tf.dispose([img, ...tiled.values(), ...feats.values()]);
+  });
+
+  it('leaks no tensor over creation, evaluations and disposal, and rejects a wrong image size', async () => {
+    const before = tf.memory().numTensors;
+    const params = parseStylizeParams({ tvWeight: 1 });
+    const o = await createTiledObjective(model, { content, styles: [style], params, tile: 48 });
+    const during = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) disposeEvaluation(o.evaluate(x));
+    expect(tf.memory().numTensors).toBe(during);
+    const wrong = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
+    expect(() => o.evaluate(wrong)).toThrow(/this objective is for 80x96/);
+    wrong.dispose();
+    expect(tf.memory().numTensors).toBe(during);
+    o.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('when to tile', () => {
+  const layers = ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1', 'block4_conv2'];
+  const base = { optimizer: 'lbfgs' as const, historySize: 10 };
+
+  it('uses --tile when the image is larger than one tile', () => {
+    expect(tileFor(1024, 768, { ...base, tile: 512, memoryBudget: 0 }, layers)).toBe(512);
+    expect(tileFor(512, 400, { ...base, tile: 512, memoryBudget: 0 }, layers)).toBe(0);
+    expect(tileFor(1024, 768, { ...base, tile: 0, memoryBudget: 0 }, layers)).toBe(0);
+  });
+
+  it('chooses a tile from the memory budget only when the untiled estimate exceeds it', () => {
+    const p = { ...base, tile: 0, memoryBudget: 8192 };
+    expect(tileFor(256, 256, p, layers)).toBe(0);
+    const t = tileFor(4096, 4096, p, layers);
+    expect(t).toBeGreaterThanOrEqual(256);
+    expect(t % 16).toBe(0);
+    const reserved = (8 + 20) * 4096 * 4096 * 12;
+    expect(TILED_OVERHEAD * estimateObjectiveBytes(t + 160, t + 160, layers) + reserved).toBeLessThanOrEqual(8192 * 2 ** 20);
+    expect(TILED_OVERHEAD * estimateObjectiveBytes(t + 176, t + 176, layers) + reserved).toBeGreaterThan(8192 * 2 ** 20);
+    expect(chooseTile(4096, 4096, 1024, layers)).toBeLessThan(chooseTile(4096, 4096, 4096, layers));
+  });
+
+  it('estimates the untiled peak within a factor of 2 of what tf.profile measures', async () => {
+    const channels = VGG19_LAYERS.map((l) => ({ 1: 4, 2: 8, 3: 16, 4: 32, 5: 32 })[l.block]!);
+    const params = parseStylizeParams({});
+    const plan = resolveLayers(params, model.availableLayers);
+    const used = [...new Set([...plan.content, ...plan.style])];
+    const o = await createObjective(model, { content, styles: [style], params });
+    const base = tf.memory().numBytes;
+    const info = await tf.profile(() => disposeEvaluation(o.evaluate(x)));
+    info.peakBytes -= base;
+    o.dispose();
+    const estimate = estimateObjectiveBytes(H, W, used, channels);
+    console.log(`estimate ${(estimate / 2 ** 20).toFixed(2)} MiB vs tf.profile peak ${(info.peakBytes / 2 ** 20).toFixed(2)} MiB`);
+    expect(estimate).toBeGreaterThan(info.peakBytes / 2);
+    expect(estimate).toBeLessThan(info.peakBytes * 2);
+  });
+});
+
+describe('stylize with tiling', () => {
+  it('gives the same result tiled (--tile, or from --memory-budget) and untiled, with multi-scale, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const run = async (p: StylizeParamsInput) => {
+      const r = await stylize(model, { content, styles: [style], params: parseStylizeParams({ size: 96, scales: 2, iterations: 3, optimizer: 'adam', styleWeight: 1e3, ...p }) });
+      const data = (await r.image.data()) as Float32Array;
+      r.image.dispose();
+      return { data, r };
+    };
+    const a = await run({});
+    const b = await run({ tile: 32 });
+    expect(b.r.width).toBe(80);
+    expect(b.r.height).toBe(96);
+    expect(Math.abs(b.r.losses.total - a.r.losses.total) / a.r.losses.total).toBeLessThan(1e-3);
+    expect(relErr(b.data, a.data)).toBeLessThan(1e-3);
+    // A 1 MiB budget cannot hold the untiled estimate: tiles are chosen automatically.
+    const c = await run({ memoryBudget: 1 });
+    expect(relErr(c.data, a.data)).toBeLessThan(1e-3);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
