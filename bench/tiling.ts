@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- tiling [--sizes 512,1024,2048,4096] [--backend wasm|webgpu|cpu] [--tile 512]
- * [--evals 1] [--threads N]`: exact tiled gradients (companion/src/engine/tiledObjective.ts) vs
+ * [--evals 1] [--threads N] [--style-scale 1]`: exact tiled gradients (companion/src/engine/tiledObjective.ts) vs
  * image size. For each size, in a fresh process: VGG-19 at its real widths with random weights,
  * the torch_gatys.py loss (bench/lib/gatysModel.ts), the objective the engine would use (untiled
  * when the image fits one tile), and per size: setup seconds (targets), seconds per
@@ -26,6 +26,7 @@ interface Request {
   tile: number;
   evals: number;
   threads?: number;
+  styleScale: number;
 }
 
 interface Result {
@@ -62,7 +63,7 @@ async function measure(req: Request): Promise<Result> {
     const peak = trackPeakBytes();
     const model = new Vgg19(randomVggWeights());
     const weightsMiB = tf.memory().numBytes / MiB;
-    const params = parseStylizeParams({ size: req.size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling: 'max' });
+    const params = parseStylizeParams({ size: req.size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling: 'max', styleScale: req.styleScale });
     const plan = resolveLayers(params, model.availableLayers);
     const tiles = planTiles(req.size, req.size, req.tile, [...plan.content, ...plan.style]).length;
     const content = tf.randomUniform([req.size, req.size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
@@ -131,11 +132,14 @@ export async function main(argv: string[]): Promise<void> {
   const tile = Math.max(1, intFlag(flags, 'tile', 512));
   const evals = Math.max(1, intFlag(flags, 'evals', 1));
   const threads = flags.has('threads') ? intFlag(flags, 'threads', 0) : undefined;
-  console.log(`tiling bench: VGG-19 (real widths, random weights) to conv5_1, torch_gatys.py loss, ${backend}, tile ${tile}, ${evals} evaluation(s) per size (median)`);
+  // The style image is resized to size × style scale: below 1 its Gram targets need no tiling.
+  const styleScale = Number(flags.get('style-scale') ?? 1);
+  if (!(styleScale > 0)) throw new Error(`--style-scale must be a positive number`);
+  console.log(`tiling bench: VGG-19 (real widths, random weights) to conv5_1, torch_gatys.py loss, ${backend}, tile ${tile}, style scale ${styleScale}, ${evals} evaluation(s) per size (median)`);
   let announced = false;
   for (const size of sizes) {
     try {
-      const r = await inChild({ backend, size, tile, evals, threads });
+      const r = await inChild({ backend, size, tile, evals, threads, styleScale });
       if (!announced) console.log(r.device);
       announced = true;
       console.log(format(r, backend));
