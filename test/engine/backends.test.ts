@@ -15,6 +15,7 @@ import { createTiledObjective } from '../../companion/src/engine/tiledObjective.
 import { parseStylizeParams } from '../../shared/params.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
+import { maxRelErr } from '../helpers/maxRelErr.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), identical on every backend. */
 function randomArray(n: number, seed: number, scale: number, offset = 0): Float32Array {
@@ -90,21 +91,10 @@ function relative(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 }
 
-/** max |a − b| / max |b| over the gradient. */
-function gradRelErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 function expectAgreement(got: Result, ref: Result): void {
   expect(relative(got.loss, ref.loss)).toBeLessThanOrEqual(1e-4);
   for (let i = 0; i < 3; i++) expect(relative(got.terms[i], ref.terms[i])).toBeLessThanOrEqual(1e-4);
-  expect(gradRelErr(got.grad, ref.grad)).toBeLessThanOrEqual(1e-4);
+  expect(maxRelErr(got.grad, ref.grad)).toBeLessThanOrEqual(1e-4);
 }
 
 describe('backends', () => {

@@ -1,3 +1,8 @@
+/**
+ * Exact tiled gradients: tile geometry (grid, halo, receptive field), the tiled objective against
+ * the untiled one (loss, terms, gradient), tiled Gram matrices, leak checks, the memory estimate
+ * that decides when to tile, and stylize() with --tile / --memory-budget and multi-scale.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
@@ -21,6 +26,7 @@ import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
+import { maxRelErr } from '../helpers/maxRelErr.js';
 
 let model: Vgg19;
 let content: tf.Tensor3D;
@@ -82,17 +88,6 @@ describe('tile geometry', () => {
   });
 });
 
-/** Max |a − b| / max |b| over all elements. */
-function relErr(a: Float32Array | number[], b: Float32Array | number[]): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 interface Compared {
   loss: number;
   terms: number;
@@ -112,7 +107,7 @@ async function compare(input: StylizeParamsInput, tile: number, styles: tf.Tenso
     const out = {
       loss: Math.abs(sb[0] - sa[0]) / Math.abs(sa[0]),
       terms: Math.max(...sa.slice(1).map((v, i) => Math.abs(sb[i + 1] - v) / Math.abs(v))),
-      grad: relErr((await b.grad.data()) as Float32Array, (await a.grad.data()) as Float32Array),
+      grad: maxRelErr((await b.grad.data()) as Float32Array, (await a.grad.data()) as Float32Array),
     };
     expect(b.grad.shape).toEqual(a.grad.shape);
     disposeEvaluation(a);
@@ -164,7 +159,7 @@ describe('tiled objective is exact', () => {
     pre.dispose();
     for (const l of layers) {
       const g = gram(feats.get(l)!);
-      expect(relErr((await tiled.get(l)!.data()) as Float32Array, (await g.data()) as Float32Array)).toBeLessThanOrEqual(1e-5);
+      expect(maxRelErr((await tiled.get(l)!.data()) as Float32Array, (await g.data()) as Float32Array)).toBeLessThanOrEqual(1e-5);
       g.dispose();
     }
     tf.dispose([img, ...tiled.values(), ...feats.values()]);
@@ -239,10 +234,10 @@ describe('stylize with tiling', () => {
     expect(b.r.width).toBe(80);
     expect(b.r.height).toBe(96);
     expect(Math.abs(b.r.losses.total - a.r.losses.total) / a.r.losses.total).toBeLessThan(1e-3);
-    expect(relErr(b.data, a.data)).toBeLessThan(1e-3);
+    expect(maxRelErr(b.data, a.data)).toBeLessThan(1e-3);
     // A 1 MiB budget cannot hold the untiled estimate: tiles are chosen automatically.
     const c = await run({ memoryBudget: 1 });
-    expect(relErr(c.data, a.data)).toBeLessThan(1e-3);
+    expect(maxRelErr(c.data, a.data)).toBeLessThan(1e-3);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
