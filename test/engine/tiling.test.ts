@@ -11,6 +11,7 @@ import { createTiledObjective, tiledGrams } from '../../companion/src/engine/til
 import {
   alignTile,
   chooseTile,
+  defaultMemoryBudgetMiB,
   estimateObjectiveBytes,
   planTiles,
   poolsBefore,
@@ -20,6 +21,7 @@ import {
   tileGeometry,
 } from '../../companion/src/engine/tiling.js';
 import { gram } from '../../companion/src/engine/ops.js';
+import { EngineError } from '../../companion/src/engine/errors.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
@@ -201,6 +203,35 @@ describe('when to tile', () => {
     expect(TILED_OVERHEAD * estimateObjectiveBytes(t + 160, t + 160, layers) + reserved).toBeLessThanOrEqual(8192 * 2 ** 20);
     expect(TILED_OVERHEAD * estimateObjectiveBytes(t + 176, t + 176, layers) + reserved).toBeGreaterThan(8192 * 2 ** 20);
     expect(chooseTile(4096, 4096, 1024, layers)).toBeLessThan(chooseTile(4096, 4096, 4096, layers));
+  });
+
+  it("falls back to the backend's own limit (wasm's 4 GiB heap) when no budget is given", () => {
+    expect(defaultMemoryBudgetMiB('wasm')).toBe(3072);
+    expect(defaultMemoryBudgetMiB('webgpu')).toBe(0);
+    expect(defaultMemoryBudgetMiB('cpu')).toBe(0);
+    const p = { ...base, tile: 0, memoryBudget: 0 };
+    expect(tileFor(512, 512, p, layers, undefined, 3072)).toBe(0);
+    // 1024² untiled needs ~7 GiB: on wasm it runs in tiles instead of running out of heap.
+    const t = tileFor(1024, 1024, p, layers, undefined, 3072);
+    expect(t).toBeGreaterThan(0);
+    expect(t).toBeLessThan(1024);
+    // A budget given by the user wins over the fallback.
+    expect(tileFor(1024, 1024, { ...p, memoryBudget: 1 << 16 }, layers, undefined, 3072)).toBe(0);
+  });
+
+  it('says what to change when the full-size state alone exceeds the budget', () => {
+    const p = { ...base, tile: 0, memoryBudget: 3072 };
+    let err: unknown;
+    try {
+      tileFor(4096, 4096, p, layers);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe('too_large');
+    expect((err as EngineError).message).toMatch(/4096x4096 .* over the 3\.0 GiB memory budget: use --optimizer adam/);
+    // Adam keeps 8 full-size copies instead of 28: the same image fits in tiles.
+    expect(tileFor(4096, 4096, { ...p, optimizer: 'adam' }, layers)).toBeGreaterThanOrEqual(64);
   });
 
   it('estimates the untiled peak within a factor of 2 of what tf.profile measures', async () => {

@@ -30,13 +30,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the real app over a small random VGG on the cpu backend. */
-export async function startTestServer(overrides: Partial<AppDeps> = {}): Promise<TestServer> {
+/** Starts the real app over a small random VGG on the cpu backend (`memoryBudgetMiB`: the server's budget for jobs). */
+export async function startTestServer(overrides: Partial<AppDeps> = {}, { memoryBudgetMiB }: { memoryBudgetMiB?: number } = {}): Promise<TestServer> {
   await tf.setBackend('cpu');
   await tf.ready();
   const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }));
   const handle = createApp({
-    engine: { model, backend: { name: 'cpu', device: 'test cpu' } },
+    engine: { model, backend: { name: 'cpu', device: 'test cpu' }, memoryBudgetMiB },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },
     authenticate: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : tokensEqual(t, TOKEN_B) ? { teamId: 'team-b' } : null),
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'atelier-http-')),

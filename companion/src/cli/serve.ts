@@ -21,6 +21,7 @@ interface ServeFlags {
   backend: string;
   maxQueue?: number;
   maxPixels?: number;
+  memoryBudget?: number;
   allowedHost: string[];
   logLevel: string;
 }
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
+    .option('--memory-budget <mib>', 'device memory for one job, in MiB: larger images are computed in exact tiles (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
     .option('--log-level <level>', 'log level: fatal|error|warn|info|debug|silent', 'info')
     .action(async (flags: ServeFlags) => {
@@ -50,6 +52,7 @@ function checkFlags(flags: ServeFlags): void {
   if (flags.port < 0 || flags.port > 65535) throw new UsageError(`--port: expected 0..65535, got ${flags.port}`);
   if (flags.maxQueue !== undefined && (flags.maxQueue < 0 || flags.maxQueue > 10_000)) throw new UsageError('--max-queue: expected 0..10000');
   if (flags.maxPixels !== undefined && (flags.maxPixels < 1 || flags.maxPixels > 1e9)) throw new UsageError('--max-pixels: expected 1..1000000000');
+  if (flags.memoryBudget !== undefined && (flags.memoryBudget < 1 || flags.memoryBudget > 1 << 20)) throw new UsageError('--memory-budget: expected 1..1048576 (MiB)');
 }
 
 async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Promise<OpenedEngine> {
@@ -105,7 +108,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     // Team presets (SQLite in the data dir): the pairing token acts as the local team, `teams create` tokens as theirs.
     teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), limits: flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {} });
     handle = createApp({
-      engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device } },
+      engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget },
       weightsInfo: { source: engine.weights.source, layers: engine.weights.layers },
       authenticate: teamPresets.authenticate,
       presets: teamPresets.presets,

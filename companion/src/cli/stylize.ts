@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--original-colors', "keep the content's colours (luminance-only transfer)")
     .option('--scales <n>', 'coarse-to-fine scales (default 1)', intOption('--scales'))
     .option('--tile <px>', 'compute exact gradients tile by tile with this tile size', intOption('--tile'))
-    .option('--memory-budget <mib>', 'tile automatically when an image would need more device memory', intOption('--memory-budget'))
+    .option('--memory-budget <mib>', 'tile automatically when an image would need more device memory (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory')
     .option('--preview-every <n>', 'write a preview every N iterations (needs --preview-dir)', intOption('--preview-every'))

@@ -10,7 +10,7 @@ import type { StylizeParams } from '../../../shared/params.js';
 import { CancelledError, EngineError } from './errors.js';
 import { createObjective, type Objective } from './objective.js';
 import { createTiledObjective } from './tiledObjective.js';
-import { tileFor } from './tiling.js';
+import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
@@ -55,8 +55,9 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       let optimizer: Optimizer<TermsEvaluated> | undefined;
       try {
         const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache };
-        // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget asks for them.
-        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style]);
+        // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget (given, or the
+        // backend's own limit) asks for them.
+        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style], model.channels, defaultMemoryBudgetMiB(tf.getBackend()));
         objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
         const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
         image?.dispose();

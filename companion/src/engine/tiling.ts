@@ -179,9 +179,20 @@ export function fullSizeCopies(params: Pick<StylizeParams, 'optimizer' | 'histor
 }
 
 /**
+ * The memory budget (MiB) applied when the run gives none, per TF.js backend: wasm keeps every
+ * tensor in one WebAssembly heap capped at 4 GiB (weights, code and fragmentation take the rest);
+ * other backends do not report their device memory, so they only tile when asked (0).
+ */
+export function defaultMemoryBudgetMiB(tfBackend: string): number {
+  return tfBackend === 'wasm' ? 3072 : 0;
+}
+
+/**
  * The tile size to use for an h×w scale (0 = untiled): params.tile when the image is larger than
- * one tile; otherwise, with params.memoryBudget > 0, a tile chosen from the budget when the
- * untiled estimate (plus full-size state) exceeds it.
+ * one tile; otherwise, with a memory budget (params.memoryBudget, else `fallbackBudgetMiB`), a
+ * tile chosen from the budget when the untiled estimate (plus full-size state) exceeds it. When the
+ * full-size state alone (image, gradient, optimiser history), which tiling cannot shrink, exceeds
+ * the budget, an EngineError `too_large` says what to change.
  */
 export function tileFor(
   h: number,
@@ -189,14 +200,24 @@ export function tileFor(
   params: Pick<StylizeParams, 'tile' | 'memoryBudget' | 'optimizer' | 'historySize'>,
   layers: readonly string[],
   channels?: readonly number[],
+  fallbackBudgetMiB = 0,
 ): number {
   if (params.tile > 0) {
     const t = alignTile(params.tile, tileGeometry(layers).grid);
     return h > t || w > t ? t : 0;
   }
-  if (params.memoryBudget <= 0) return 0;
+  const budgetMiB = params.memoryBudget > 0 ? params.memoryBudget : fallbackBudgetMiB;
+  if (budgetMiB <= 0) return 0;
   const reservedBytes = fullSizeCopies(params) * h * w * 3 * 4;
-  if (estimateObjectiveBytes(h, w, layers, channels) + reservedBytes <= params.memoryBudget * 2 ** 20) return 0;
-  const t = chooseTile(h, w, params.memoryBudget, layers, { channels, reservedBytes });
+  if (estimateObjectiveBytes(h, w, layers, channels) + reservedBytes <= budgetMiB * 2 ** 20) return 0;
+  if (reservedBytes >= budgetMiB * 2 ** 20) {
+    const size = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(b / 2 ** 20)} MiB`);
+    const hint = params.optimizer === 'lbfgs' ? 'use --optimizer adam (less state), ' : '';
+    throw new EngineError(
+      'too_large',
+      `a ${w}x${h} image needs ${size(reservedBytes)} for its full-size image and optimiser state alone, over the ${size(budgetMiB * 2 ** 20)} memory budget: ${hint}a smaller size, or a GPU backend with a larger --memory-budget`,
+    );
+  }
+  const t = chooseTile(h, w, budgetMiB, layers, { channels, reservedBytes });
   return h > t || w > t ? t : 0;
 }

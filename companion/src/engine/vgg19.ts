@@ -13,6 +13,8 @@ import type { VggWeights } from './types.js';
 export class Vgg19 {
   /** Keras names of the layers the weights cover, in network order (a prefix of VGG19_LAYERS). */
   readonly availableLayers: string[];
+  /** Output width of each layer of VGG19_LAYERS: the weights' for the layers they cover, the real VGG-19's beyond. */
+  readonly channels: number[];
   /** Per-layer kernels of the input-gradient convolution (see ops.ts), made once. */
   private readonly backKernels = new Map<string, tf.Tensor4D>();
 
@@ -34,6 +36,7 @@ export class Vgg19 {
     }
     if (available.length === 0) throw new EngineError('bad_weights', 'the weights contain no VGG-19 layer (block1_conv1 is missing)');
     this.availableLayers = available;
+    this.channels = VGG19_LAYERS.map((l, i) => (i < available.length ? weights.get(l.name)!.kernel.shape[3] : l.outChannels));
     // Resident input-gradient kernels (ops.ts): derived once, not in every backward pass.
     for (const name of available) this.backKernels.set(name, backwardKernel(weights.get(name)!.kernel));
   }

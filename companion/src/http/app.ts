@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): AppHandle {
   let retention: { sweep(): string[]; stop(): void } | null = null;
   const queue = new JobQueue({
     maxQueue: limits.maxQueue,
-    run: createJobRunner(deps.engine.model, logger),
+    run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB }),
     describeError: (err) => describeJobError(err, logger),
     logger,
     onFinished: () => retention?.sweep(),

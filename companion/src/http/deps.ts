@@ -22,7 +22,11 @@ export interface PresetsDeps {
 
 /** Dependencies of the companion's Express app. */
 export interface AppDeps {
-  engine: { model: Vgg19; backend: { name: string; device: string } };
+  /**
+   * The network and the device it runs on; `memoryBudgetMiB` is the device-memory budget for jobs
+   * whose params give neither a tile nor a budget (large images are then computed in exact tiles).
+   */
+  engine: { model: Vgg19; backend: { name: string; device: string }; memoryBudgetMiB?: number };
   weightsInfo: { source: string; layers: string[] };
   /** Token → team; every route but health requires a token it accepts. */
   authenticate: Authenticate;

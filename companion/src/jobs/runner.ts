@@ -57,11 +57,19 @@ function jobProgress(p: Progress, item: number, items: number, itemStart: number
   };
 }
 
+/** Options of createJobRunner. */
+export interface JobRunnerOptions {
+  /** Device-memory budget (MiB) for jobs whose params set neither `tile` nor `memoryBudget`. */
+  memoryBudgetMiB?: number;
+}
+
 /** A JobRunner over one model (one device). */
-export function createJobRunner(model: Vgg19, logger?: Logger): JobRunner {
+export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOptions = {}): JobRunner {
   return async (job: Job, signal: AbortSignal): Promise<JobResult[]> => {
     const input = job.input;
     if (!input) throw new Error('job has no input');
+    const budget = opts.memoryBudgetMiB ?? 0;
+    const params = budget > 0 && input.params.tile === 0 && input.params.memoryBudget === 0 ? { ...input.params, memoryBudget: budget } : input.params;
     const cache = createStyleTargetCache();
     const jobStart = performance.now();
     const results: JobResult[] = [];
@@ -78,7 +86,7 @@ export function createJobRunner(model: Vgg19, logger?: Logger): JobRunner {
           content: input.contents[i],
           styles: input.styles,
           initImage: input.initImage,
-          params: input.params,
+          params,
           styleTargets: cache,
           outputSize: input.resultSize === 'original' ? 'original' : 'engine',
           signal,
