@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   const warmup = intFlag(flags, 'warmup', 5);
   const info = await initBackend(backendName);
   try {
-    const model = new Vgg19(randomVggWeights());
+    const model = new Vgg19(randomVggWeights(), { accelerator: info.accelerator });
     const content = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
     const style = tf.randomUniform([size, size, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
     const run = async (n: number) => {

@@ -19,7 +19,7 @@ export interface EngineBenchOptions {
   budgetS: number;
 }
 
-const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'wasm', 'cpu'];
+const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'];
 
 /** Parses the flags common to engine and vs-torch. */
 export function engineOptions(flags: Map<string, string>): EngineBenchOptions {
@@ -39,7 +39,7 @@ export function engineOptions(flags: Map<string, string>): EngineBenchOptions {
 /** One line per measurement. */
 export function formatMeasurement(m: Measurement): string {
   const mem = [`rss ${m.peakRssMiB.toFixed(0)} MiB`, `tensors ${m.peakTensorMiB.toFixed(0)} MiB`];
-  if (m.backendMiB !== undefined) mem.push(`${m.backend === 'wasm' ? 'wasm heap' : 'gpu alloc'} ${m.backendMiB.toFixed(0)} MiB`);
+  if (m.backendMiB !== undefined) mem.push(`${m.backend === 'wasm' || m.backend === 'onnx' ? 'wasm heap' : 'gpu alloc'} ${m.backendMiB.toFixed(0)} MiB`);
   return `${m.backend.padEnd(6)} ${String(m.size).padStart(4)}²  ${fmtS(m.sPerEval).padStart(6)} s/eval  (first ${fmtS(m.firstEvalS)} s; ${mem.join(', ')})`;
 }
 

@@ -75,9 +75,9 @@ export async function main(argv: string[]): Promise<void> {
 /** Prints where one evaluation of the real objective spends its time, per kernel (gradient closures that run JS, e.g. pool2x2's, show only in the wall time). */
 async function profile(size: number, device: string): Promise<void> {
   const work = await createGatysWorkload(size);
-  for (let i = 0; i < 2; i++) disposeEvaluation(work.objective.evaluate(work.x));
+  for (let i = 0; i < 2; i++) disposeEvaluation(await work.objective.evaluate(work.x));
   const t0 = performance.now();
-  const prof = await tf.profile(() => disposeEvaluation(work.objective.evaluate(work.x)));
+  const prof = await tf.profile(async () => disposeEvaluation(await work.objective.evaluate(work.x)));
   const wall = performance.now() - t0;
   const byName = new Map<string, { ms: number; n: number }>();
   const byShape = new Map<string, { ms: number; n: number }>();

@@ -15,6 +15,7 @@ import { parseStylizeParams, type StylizeParams } from '../shared/params.js';
 import { initBackend, type BackendName } from '../companion/src/engine/backend.js';
 import { createStyleTargetCache } from '../companion/src/engine/styleTargets.js';
 import { Vgg19 } from '../companion/src/engine/vgg19.js';
+import type { ObjectiveAccelerator } from '../companion/src/engine/accelerator.js';
 import { createApp, listen } from '../companion/src/http/app.js';
 import { decodeImage } from '../companion/src/io/images.js';
 import { stylizeToPng } from '../companion/src/pipeline.js';
@@ -70,14 +71,14 @@ async function images(size: number): Promise<{ content: Buffer; style: Buffer; f
   return { content: png, style: png, from: 'generated noise (../shared/images absent)' };
 }
 
-async function model(weightsPath: string | undefined): Promise<{ model: Vgg19; source: string; layers: string[] }> {
+async function model(weightsPath: string | undefined, accelerator?: ObjectiveAccelerator): Promise<{ model: Vgg19; source: string; layers: string[] }> {
   const p = weightsPath ?? path.join(SHARED, 'models/vgg19-block1-3');
   if (weightsPath || existsSync(path.join(p, 'model.json'))) {
     const w = await loadWeights(p);
-    const m = new Vgg19(w.weights);
+    const m = new Vgg19(w.weights, { accelerator });
     return { model: m, source: w.source, layers: m.availableLayers };
   }
-  const m = new Vgg19(randomVggWeights(0, 'block5_conv1'));
+  const m = new Vgg19(randomVggWeights(0, 'block5_conv1'), { accelerator });
   return { model: m, source: 'random VGG-19 (real widths) to block5_conv1', layers: m.availableLayers };
 }
 
@@ -89,7 +90,7 @@ export async function main(argv: string[]): Promise<void> {
   const reps = Math.max(1, intFlag(flags, 'reps', 3));
   const previewEvery = intFlag(flags, 'preview-every', 5);
   const backend = await initBackend((flags.get('backend') ?? 'auto') as BackendName);
-  const net = await model(flags.get('weights'));
+  const net = await model(flags.get('weights'), backend.accelerator);
   const img = await images(size);
   const paramsInput = { size, iterations, previewEvery, optimizer: 'lbfgs' as const };
   const params: StylizeParams = parseStylizeParams(paramsInput);

@@ -61,7 +61,7 @@ async function measure(req: Request): Promise<Result> {
   const info = await initBackend(req.backend, { wasmThreads: req.threads });
   try {
     const peak = trackPeakBytes();
-    const model = new Vgg19(randomVggWeights());
+    const model = new Vgg19(randomVggWeights(), { accelerator: info.accelerator });
     const weightsMiB = tf.memory().numBytes / MiB;
     const params = parseStylizeParams({ size: req.size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling: 'max', styleScale: req.styleScale });
     const plan = resolveLayers(params, model.availableLayers);
@@ -78,7 +78,7 @@ async function measure(req: Request): Promise<Result> {
     let loss = NaN;
     for (let i = 0; i < req.evals; i++) {
       const start = performance.now();
-      const e = objective.evaluate(x);
+      const e = await objective.evaluate(x);
       loss = (await e.loss.data())[0];
       await e.grad.data();
       times.push((performance.now() - start) / 1000);
@@ -112,7 +112,7 @@ function inChild(req: Request): Promise<Result> {
 
 function format(r: Result, backend: string): string {
   const mem = [`peak tensors ${r.peakTensorMiB.toFixed(0)} MiB (weights ${r.weightsMiB.toFixed(0)})`];
-  if (r.backendMiB !== undefined) mem.push(`${backend === 'wasm' ? 'wasm heap' : 'gpu alloc'} ${r.backendMiB.toFixed(0)} MiB`);
+  if (r.backendMiB !== undefined) mem.push(`${backend === 'wasm' || backend === 'onnx' ? 'wasm heap' : 'gpu alloc'} ${r.backendMiB.toFixed(0)} MiB`);
   mem.push(`rss ${r.peakRssMiB.toFixed(0)} MiB`);
   const how = r.tiles > 1 ? `${r.tiles} tiles` : 'untiled';
   return `${String(r.size).padStart(4)}²  ${how.padEnd(9)} ${fmtS(r.sPerEval).padStart(6)} s/eval (setup ${fmtS(r.setupS)} s)  ${mem.join(', ')}`;
@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const backend = (flags.get('backend') ?? 'wasm') as ConcreteBackend;
-  if (!['wasm', 'webgpu', 'cpu', 'native', 'cuda'].includes(backend)) throw new Error(`unknown backend "${backend}"`);
+  if (!['wasm', 'onnx', 'webgpu', 'cpu', 'native', 'cuda'].includes(backend)) throw new Error(`unknown backend "${backend}"`);
   const sizes = intList(flags.get('sizes'), [512, 1024, 2048, 4096]);
   const tile = Math.max(1, intFlag(flags, 'tile', 512));
   const evals = Math.max(1, intFlag(flags, 'evals', 1));

@@ -6,7 +6,7 @@
  *   bench.mjs     `node bench.mjs engine|vs-torch …` (bench/run.ts); chunk-*.mjs shared code
  *   *.wasm + tfjs-backend-wasm-threaded-simd.js   the tfjs wasm backend's files (found beside the bundle)
  *   dist/<platform>-<arch>/dawn.node   Dawn for the webgpu backend, where the `webgpu` package looks
- * Native modules that cannot be bundled (sharp, better-sqlite3) stay external: the commands that
+ * Native modules that cannot be bundled (sharp, better-sqlite3, onnxruntime-node) stay external: the commands that
  * need them (image I/O, presets) require `npm install` on the target; the engine and benchmarks do not.
  *
  * Usage: node scripts/bundle-companion.mjs [--out DIR] [--platform linux-x64] [--no-minify]
@@ -45,7 +45,7 @@ await build({
   minify,
   sourcemap: false,
   legalComments: 'none',
-  external: ['sharp', 'better-sqlite3', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  external: ['sharp', 'better-sqlite3', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
   // CommonJS dependencies (and Emscripten's loader) use require, __dirname and __filename: give the ESM bundle them.
   banner: {
     js: [

@@ -43,14 +43,14 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
   const t0 = performance.now();
   const info = await initBackend(req.backend, { wasmThreads: req.wasmThreads });
   try {
-    const work = await createGatysWorkload(req.size);
+    const work = await createGatysWorkload(req.size, 'max', info.accelerator);
     let backendPeak = backendBytes() ?? 0;
     const times: number[] = [];
     let loss = NaN;
     let firstEvalS = 0;
     for (let i = 0; i < req.warmup + req.evals; i++) {
       const start = performance.now();
-      const e = work.objective.evaluate(work.x);
+      const e = await work.objective.evaluate(work.x);
       loss = (await e.loss.data())[0];
       await e.grad.data();
       const s = (performance.now() - start) / 1000;
@@ -59,7 +59,7 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
       backendPeak = Math.max(backendPeak, backendBytes() ?? 0);
       disposeEvaluation(e);
     }
-    const profile = await tf.profile(() => disposeEvaluation(work.objective.evaluate(work.x)));
+    const profile = await tf.profile(async () => disposeEvaluation(await work.objective.evaluate(work.x)));
     backendPeak = Math.max(backendPeak, backendBytes() ?? 0);
     work.dispose();
     return {

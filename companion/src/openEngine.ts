@@ -43,7 +43,7 @@ export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine>
   const backend = await initBackend(opts.backend as Parameters<typeof initBackend>[0]);
   try {
     const loaded = await loadWeights(weightsPath);
-    const model = new Vgg19(loaded.weights);
+    const model = new Vgg19(loaded.weights, { accelerator: backend.accelerator });
     return {
       backend,
       model,

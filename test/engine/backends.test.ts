@@ -12,6 +12,7 @@ import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
 import { createTiledObjective } from '../../companion/src/engine/tiledObjective.js';
+import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
@@ -63,17 +64,17 @@ interface Result {
  * Loss, terms and gradient of the default objective on the active backend (evaluated in tiles of
  * `tile` px when given, see tiledObjective.ts); leaves no tensors behind.
  */
-async function evaluateOnActiveBackend(tile = 0): Promise<Result> {
+async function evaluateOnActiveBackend(tile = 0, accelerator?: ObjectiveAccelerator): Promise<Result> {
   const before = tf.memory().numTensors;
   const weights: VggWeights = new Map(MODEL.map((l) => [l.name, { kernel: tf.tensor4d(l.kernel, l.shape), bias: tf.tensor1d(l.bias) }]));
-  const model = new Vgg19(weights);
+  const model = new Vgg19(weights, { accelerator });
   const content = tf.tensor3d(CONTENT, [SIZE, SIZE, 3]);
   const style = tf.tensor3d(STYLE, [SIZE, SIZE, 3]);
   const x = tf.tensor4d(IMAGE, [1, SIZE, SIZE, 3]);
   const params = parseStylizeParams({ size: SIZE, styleWeight: 1e4, tvWeight: 1 });
   const options = { content, styles: [style], params };
   const objective = tile > 0 ? await createTiledObjective(model, { ...options, tile }) : await createObjective(model, options);
-  const e = objective.evaluate(x);
+  const e = await objective.evaluate(x);
   const result: Result = {
     loss: (await e.loss.data())[0],
     terms: [(await e.terms.content.data())[0], (await e.terms.style.data())[0], (await e.terms.tv.data())[0]],
@@ -104,7 +105,7 @@ describe('backends', () => {
   async function use(name: ConcreteBackend): Promise<BackendInfo> {
     const info = started.get(name) ?? (await initBackend(name));
     started.set(name, info);
-    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name)).toBe(true);
+    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name === 'onnx' ? 'wasm' : name)).toBe(true);
     return info;
   }
 
@@ -121,11 +122,11 @@ describe('backends', () => {
   it('auto picks an available backend, says which, and why the others were skipped', async () => {
     const info = await initBackend('auto');
     started.set(info.name, info);
-    expect(tf.getBackend()).toBe(info.name);
+    expect(tf.getBackend()).toBe(info.name === 'onnx' ? 'wasm' : info.name);
     expect(info.device.length).toBeGreaterThan(0);
     console.log(`auto: ${describeBackend(info)}`);
     const skipped = new Map(info.skipped.map((s) => [s.name, s.reason]));
-    for (const name of ['webgpu', 'cuda', 'native', 'wasm', 'cpu'] as const) {
+    for (const name of ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const) {
       if (name !== info.name) expect(skipped.get(name), `reason for ${name}`).toBeTruthy();
     }
     // tfjs-node(-gpu) are opt-in installs and are not installed here.
@@ -147,6 +148,13 @@ describe('backends', () => {
     const info = await use('wasm');
     expect(info.device).toMatch(/wasm SIMD, \d+ threads?/);
     expectAgreement(await evaluateOnActiveBackend(), reference);
+  });
+
+  it('onnx (ONNX Runtime CPU kernels for the loss, wasm for the rest) agrees with cpu on loss and gradient', async () => {
+    const info = await use('onnx');
+    expect(info.device).toMatch(/ONNX Runtime [\d.]+ \(CPU, \d+ threads?\) \+ TF\.js wasm/);
+    expect(info.accelerator).toBeDefined();
+    expectAgreement(await evaluateOnActiveBackend(0, info.accelerator), reference);
   });
 
   it('wasm with one thread starts the plain SIMD build', async () => {

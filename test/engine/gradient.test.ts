@@ -29,9 +29,9 @@ afterAll(() => {
 });
 
 /** Total loss at x + eps·v, in float64 from the float32 scalar. */
-function lossAt(v: tf.Tensor4D, eps: number): number {
+async function lossAt(v: tf.Tensor4D, eps: number): Promise<number> {
   const xt = tf.tidy(() => tf.add(x, tf.mul(v, eps))) as tf.Tensor4D;
-  const e = objective.evaluate(xt);
+  const e = await objective.evaluate(xt);
   const value = e.loss.dataSync()[0];
   disposeEvaluation(e);
   xt.dispose();
@@ -39,8 +39,8 @@ function lossAt(v: tf.Tensor4D, eps: number): number {
 }
 
 describe('gradient of the total loss', () => {
-  it('has all three terms active', () => {
-    const e = objective.evaluate(x);
+  it('has all three terms active', async () => {
+    const e = await objective.evaluate(x);
     const [c, s, t] = [e.terms.content, e.terms.style, e.terms.tv].map((v) => v.dataSync()[0]);
     expect(c).toBeGreaterThan(0);
     expect(s).toBeGreaterThan(0);
@@ -49,24 +49,24 @@ describe('gradient of the total loss', () => {
     disposeEvaluation(e);
   });
 
-  it('matches central finite differences at single pixels', () => {
-    const e = objective.evaluate(x);
+  it('matches central finite differences at single pixels', async () => {
+    const e = await objective.evaluate(x);
     const grad = e.grad.arraySync()[0];
     disposeEvaluation(e);
     const pixels: Array<[number, number, number]> = [[0, 0, 0], [5, 7, 1], [12, 3, 2], [23, 19, 1], [17, 11, 0]];
     for (const [i, j, c] of pixels) {
       const v = tf.tidy(() => tf.scatterND([[0, i, j, c]], [1], [1, 24, 20, 3])) as tf.Tensor4D;
       const eps = 0.5;
-      const fd = (lossAt(v, eps) - lossAt(v, -eps)) / (2 * eps);
+      const fd = ((await lossAt(v, eps)) - (await lossAt(v, -eps))) / (2 * eps);
       v.dispose();
       const g = grad[i][j][c];
       expect(Math.abs(fd - g)).toBeLessThan(2e-2 * Math.abs(g) + 2e-2);
     }
   });
 
-  it('matches the directional derivative along random directions', () => {
+  it('matches the directional derivative along random directions', async () => {
     const before = tf.memory().numTensors;
-    const e = objective.evaluate(x);
+    const e = await objective.evaluate(x);
     // A direction correlated with the gradient (so the derivative is well above float32 noise) plus noise.
     const directions = [9, 10].map((seed) =>
       tf.tidy(() => tf.add(tf.div(e.grad, tf.sqrt(tf.mean(tf.square(e.grad)))), tf.randomNormal([1, 24, 20, 3], 0, 1, 'float32', seed))),
@@ -76,7 +76,7 @@ describe('gradient of the total loss', () => {
       const gv = dot.dataSync()[0];
       dot.dispose();
       const eps = 0.01;
-      const fd = (lossAt(v, eps) - lossAt(v, -eps)) / (2 * eps);
+      const fd = ((await lossAt(v, eps)) - (await lossAt(v, -eps))) / (2 * eps);
       expect(Math.abs(fd - gv) / Math.abs(gv)).toBeLessThan(2e-3);
     }
     disposeEvaluation(e);

@@ -101,8 +101,8 @@ async function compare(input: StylizeParamsInput, tile: number, styles: tf.Tenso
   const untiled: Objective = await createObjective(model, { content: contentImage, styles, params });
   const tiled: Objective = await createTiledObjective(model, { content: contentImage, styles, params, tile });
   try {
-    const a = untiled.evaluate(image);
-    const b = tiled.evaluate(image);
+    const a = await untiled.evaluate(image);
+    const b = await tiled.evaluate(image);
     const scalars = async (e: typeof a) => Promise.all([e.loss, e.terms.content, e.terms.style, e.terms.tv].map(async (s) => (await s.data())[0]));
     const [sa, sb] = [await scalars(a), await scalars(b)];
     for (const v of sa.slice(1)) expect(v).toBeGreaterThan(0);
@@ -172,10 +172,10 @@ describe('tiled objective is exact', () => {
     const params = parseStylizeParams({ tvWeight: 1 });
     const o = await createTiledObjective(model, { content, styles: [style], params, tile: 48 });
     const during = tf.memory().numTensors;
-    for (let i = 0; i < 2; i++) disposeEvaluation(o.evaluate(x));
+    for (let i = 0; i < 2; i++) disposeEvaluation(await o.evaluate(x));
     expect(tf.memory().numTensors).toBe(during);
     const wrong = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
-    expect(() => o.evaluate(wrong)).toThrow(/this objective is for 80x96/);
+    await expect(o.evaluate(wrong)).rejects.toThrow(/this objective is for 80x96/);
     wrong.dispose();
     expect(tf.memory().numTensors).toBe(during);
     o.dispose();
@@ -241,7 +241,7 @@ describe('when to tile', () => {
     const used = [...new Set([...plan.content, ...plan.style])];
     const o = await createObjective(model, { content, styles: [style], params });
     const base = tf.memory().numBytes;
-    const info = await tf.profile(() => disposeEvaluation(o.evaluate(x)));
+    const info = await tf.profile(async () => disposeEvaluation(await o.evaluate(x)));
     info.peakBytes -= base;
     o.dispose();
     const estimate = estimateObjectiveBytes(H, W, used, channels);

@@ -2,7 +2,8 @@
  * Chooses and initialises a TF.js backend and says what it runs on.
  *
  * `auto` tries, fastest first: webgpu on a hardware adapter, cuda (tfjs-node-gpu), native
- * (tfjs-node), wasm (XNNPACK, SIMD, threads), webgpu on a software adapter (lavapipe/SwiftShader:
+ * (tfjs-node), onnx (the loss and gradient in ONNX Runtime's CPU kernels, the rest on wasm),
+ * wasm (XNNPACK, SIMD, threads), webgpu on a software adapter (lavapipe/SwiftShader:
  * measured ~10x slower than wasm on a 2-core CPU), cpu (pure JS, last resort). It reports the
  * choice and why every other backend was skipped.
  */
@@ -12,9 +13,11 @@ import { EngineError } from './errors.js';
 import { initWasm, removeWorkerScripts } from './backends/wasm.js';
 import { initWebGpu, probeWebGpu, uninstallNavigatorGpu } from './backends/webgpu.js';
 import { initTfjsNode } from './backends/native.js';
+import { initOnnx } from './backends/onnx.js';
+import type { ObjectiveAccelerator } from './accelerator.js';
 
 /** Backends a user can ask for. */
-export const BACKEND_NAMES = ['auto', 'webgpu', 'cuda', 'native', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const;
 /** A backend name, or `auto`. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** A concrete backend. */
@@ -31,6 +34,8 @@ export interface BackendInfo {
   skipped: Array<{ name: ConcreteBackend; reason: string }>;
   /** Releases the backend (GPU device, wasm threads) so that the process can exit. */
   shutdown(): Promise<void>;
+  /** onnx: evaluates objectives outside TF.js; give it to the network (`new Vgg19(weights, { accelerator })`). */
+  accelerator?: ObjectiveAccelerator;
 }
 
 /** Options for initBackend. */
@@ -44,6 +49,7 @@ const TF_NAME: Record<ConcreteBackend, string> = {
   webgpu: 'webgpu',
   cuda: 'tensorflow',
   native: 'tensorflow',
+  onnx: 'wasm',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -72,20 +78,21 @@ function rememberFactory(name: string, priority: number): void {
   }
 }
 
-function makeShutdown(name: ConcreteBackend): () => Promise<void> {
+function makeShutdown(name: ConcreteBackend, accelerator?: ObjectiveAccelerator): () => Promise<void> {
   let done = false;
   return async () => {
     if (done) return;
     done = true;
+    await accelerator?.dispose();
     const tfName = TF_NAME[name];
     if (tf.findBackend(tfName)) tf.removeBackend(tfName);
     if (name === 'webgpu') uninstallNavigatorGpu();
-    if (name === 'wasm') removeWorkerScripts();
+    if (name === 'wasm' || name === 'onnx') removeWorkerScripts();
   };
 }
 
 /** Initialises one concrete backend and makes it active; throws an Error whose message is the reason when it cannot. */
-async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ device: string; software: boolean }> {
+async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ device: string; software: boolean; accelerator?: ObjectiveAccelerator }> {
   switch (name) {
     case 'webgpu': {
       rememberFactory('webgpu', 3);
@@ -97,6 +104,11 @@ async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ d
     case 'native': {
       const setup = await initTfjsNode(name === 'cuda');
       return { device: setup.device ?? cpuModel(), software: false };
+    }
+    case 'onnx': {
+      rememberFactory('wasm', 2);
+      const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads());
+      return { device: `${cpuModel()} (${setup.runtime})`, software: false, accelerator: setup.accelerator };
     }
     case 'wasm': {
       rememberFactory('wasm', 2);
@@ -128,8 +140,8 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   }
   if (name !== 'auto') {
     try {
-      const { device, software } = await initOne(name, opts);
-      return { name, device, software, skipped: [], shutdown: makeShutdown(name) };
+      const { device, software, accelerator } = await initOne(name, opts);
+      return { name, device, software, skipped: [], shutdown: makeShutdown(name, accelerator), accelerator };
     } catch (err) {
       throw new EngineError('backend_unavailable', `backend ${name} is not available: ${reasonOf(err)}`);
     }
@@ -144,7 +156,7 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
     } else {
       try {
         const { device, software } = await initOne('webgpu', opts);
-        return finishAuto('webgpu', device, software, skipped, ['cuda', 'native', 'wasm', 'cpu']);
+        return finishAuto('webgpu', device, software, skipped, ['cuda', 'native', 'onnx', 'wasm', 'cpu']);
       } catch (err) {
         skipped.push({ name: 'webgpu', reason: reasonOf(err) });
       }
@@ -152,11 +164,11 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   } catch (err) {
     skipped.push({ name: 'webgpu', reason: reasonOf(err) });
   }
-  const order: ConcreteBackend[] = ['cuda', 'native', 'wasm'];
+  const order: ConcreteBackend[] = ['cuda', 'native', 'onnx', 'wasm'];
   for (let i = 0; i < order.length; i++) {
     try {
-      const { device, software } = await initOne(order[i], opts);
-      return finishAuto(order[i], device, software, skipped, [...order.slice(i + 1), 'cpu']);
+      const { device, software, accelerator } = await initOne(order[i], opts);
+      return finishAuto(order[i], device, software, skipped, [...order.slice(i + 1), 'cpu'], accelerator);
     } catch (err) {
       skipped.push({ name: order[i], reason: reasonOf(err) });
     }
@@ -180,9 +192,10 @@ function finishAuto(
   software: boolean,
   skipped: BackendInfo['skipped'],
   notTried: ConcreteBackend[],
+  accelerator?: ObjectiveAccelerator,
 ): BackendInfo {
   const all = [...skipped, ...notTried.map((n) => ({ name: n, reason: `not tried: ${name} comes first` }))];
-  return { name, device, software, skipped: all, shutdown: makeShutdown(name) };
+  return { name, device, software, skipped: all, shutdown: makeShutdown(name, accelerator), accelerator };
 }
 
 /** One line for logs and `--json`: "wasm on Intel Xeon … (wasm SIMD, 2 threads); skipped webgpu: …". */

@@ -38,8 +38,11 @@ export interface Evaluation {
 
 /** The loss of one scale, ready to evaluate. */
 export interface Objective {
-  /** Loss, gradient and terms for an RGB 0..255 image [1,H,W,3] of the content's size. */
-  evaluate(x: tf.Tensor4D): Evaluation;
+  /**
+   * Loss, gradient and terms for an RGB 0..255 image [1,H,W,3] of the content's size. Asynchronous
+   * so that an objective can run elsewhere (an accelerator) or yield between tiles.
+   */
+  evaluate(x: tf.Tensor4D): Promise<Evaluation>;
   readonly height: number;
   readonly width: number;
   readonly layers: LayerPlan;
@@ -73,6 +76,22 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
     contentInput.dispose();
     targets.push(...contentFeatures.values());
 
+    if (model.accelerator) {
+      // On failure the catch below frees the targets; on success the accelerated objective's dispose does.
+      return await model.accelerator.createObjective(model, {
+        height,
+        width,
+        plan,
+        params,
+        grams,
+        contentFeatures,
+        release() {
+          tf.dispose(targets);
+          if (ownCache) cache.dispose();
+        },
+      });
+    }
+
     const contentTerm = summed<Features>(plan.content.map((l, i) => scaled(plan.contentWeights[i], atLayer(l, contentLoss(contentFeatures.get(l)!)))));
     const styleTerm = summed<Features>(plan.style.map((l, i) => scaled(plan.styleWeights[i], atLayer(l, styleLoss(grams.get(l)!)))));
     const layers = [...new Set([...plan.content, ...plan.style])];
@@ -81,7 +100,7 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
       height,
       width,
       layers: plan,
-      evaluate(x) {
+      async evaluate(x) {
         let terms: Evaluation['terms'] | undefined;
         const { value, grad } = tf.valueAndGrad((img: tf.Tensor4D) => {
           const feats = model.features(preprocess(img), layers, params.pooling);

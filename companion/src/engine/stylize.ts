@@ -10,7 +10,7 @@ import type { StylizeParams } from '../../../shared/params.js';
 import { CancelledError, EngineError } from './errors.js';
 import { createObjective, type Objective } from './objective.js';
 import { createTiledObjective } from './tiledObjective.js';
-import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
+import { defaultMemoryBudgetMiB, estimateObjectiveBytes, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
@@ -56,8 +56,14 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       try {
         const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache };
         // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget (given, or the
-        // backend's own limit) asks for them.
-        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style], model.channels, defaultMemoryBudgetMiB(tf.getBackend()));
+        // backend's own limit) asks for them. An accelerator (host memory) takes what fits its limit.
+        const used = [...plan.content, ...plan.style];
+        const accelerated =
+          model.accelerator !== undefined &&
+          params.tile === 0 &&
+          params.memoryBudget === 0 &&
+          estimateObjectiveBytes(size.height, size.width, used, model.channels) <= model.accelerator.memoryLimitBytes;
+        const tile = accelerated ? 0 : tileFor(size.height, size.width, params, used, model.channels, defaultMemoryBudgetMiB(tf.getBackend()));
         objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
         const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
         image?.dispose();
@@ -139,7 +145,7 @@ function evaluator(objective: Objective, signal: AbortSignal | undefined, mustRe
   return async (x) => {
     await yieldToEventLoop(); // lets timers and I/O (e.g. an HTTP cancel) run between evaluations on synchronous backends
     throwIfAborted(signal);
-    const e = objective.evaluate(x as tf.Tensor4D);
+    const e = await objective.evaluate(x as tf.Tensor4D);
     count++;
     if (!mustRead(count)) {
       tf.dispose([e.loss, e.terms.content, e.terms.style, e.terms.tv]);

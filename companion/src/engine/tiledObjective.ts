@@ -242,7 +242,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
       height,
       width,
       layers: plan,
-      evaluate(x) {
+      async evaluate(x) {
         if (x.shape[1] !== height || x.shape[2] !== width) {
           throw new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`);
         }

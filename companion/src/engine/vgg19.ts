@@ -8,6 +8,7 @@ import { backwardKernel, conv3x3Relu, pool2x2 } from './ops.js';
 import { VGG19_LAYERS, layerIndex } from './layers.js';
 import { EngineError } from './errors.js';
 import type { VggWeights } from './types.js';
+import type { ObjectiveAccelerator } from './accelerator.js';
 
 /** The VGG-19 network over (possibly partial) weights. Owns the weights: `dispose()` frees them. */
 export class Vgg19 {
@@ -15,11 +16,17 @@ export class Vgg19 {
   readonly availableLayers: string[];
   /** Output width of each layer of VGG19_LAYERS: the weights' for the layers they cover, the real VGG-19's beyond. */
   readonly channels: number[];
+  /** Evaluates objectives outside TF.js when set (the `onnx` backend); see accelerator.ts. */
+  readonly accelerator: ObjectiveAccelerator | undefined;
   /** Per-layer kernels of the input-gradient convolution (see ops.ts), made once. */
   private readonly backKernels = new Map<string, tf.Tensor4D>();
 
   /** Checks shapes and keeps the weights; extra layers after the first gap are ignored. */
-  constructor(private readonly weights: VggWeights) {
+  constructor(
+    private readonly weights: VggWeights,
+    opts: { accelerator?: ObjectiveAccelerator } = {},
+  ) {
+    this.accelerator = opts.accelerator;
     const available: string[] = [];
     for (const layer of VGG19_LAYERS) {
       const w = weights.get(layer.name);
@@ -68,6 +75,13 @@ export class Vgg19 {
       return out;
     });
     return new Map(Object.entries(record));
+  }
+
+  /** A host copy of layer `index`'s kernel [3,3,CI,CO] (HWIO) and bias (CPU backends: a synchronous read). */
+  hostWeights(index: number): { kernel: Float32Array; bias: Float32Array; inChannels: number; outChannels: number } {
+    if (index < 0 || index >= this.availableLayers.length) throw new EngineError('missing_layer', `layer ${VGG19_LAYERS[index]?.name ?? index} is not in the weights`);
+    const w = this.weights.get(VGG19_LAYERS[index].name)!;
+    return { kernel: w.kernel.dataSync() as Float32Array, bias: w.bias.dataSync() as Float32Array, inChannels: w.kernel.shape[2], outChannels: w.kernel.shape[3] };
   }
 
   /** Frees the weights' tensors (and the derived backward kernels). */

@@ -1,0 +1,229 @@
+/**
+ * The Gatys loss and its exact gradient with respect to the image as ONE ONNX graph, for ONNX
+ * Runtime's CPU kernels (MLAS). The backward pass is written out by hand (ONNX Runtime's inference
+ * sessions do not differentiate):
+ *
+ * - forward: NHWC RGB 0..255 → NCHW, RGB→BGR, minus the mean pixel; 3x3 SAME conv + ReLU up to the
+ *   deepest used layer, 2x2 max (with argmax indices) or average pooling between blocks;
+ * - loss: content_l = mean((F − F_c)²), style_l = mean((G − A)²) with G = F Fᵀ / (N·C), weighted by
+ *   the layer weights (as losses.ts);
+ * - backward: the loss gradient at each used layer (α·w_l·2(F − F_c)/|F| for content,
+ *   (dG + dGᵀ)·F/(N·C) with dG = β·v_l·2(G − A)/C² for style), through ReLU (r > 0), through each
+ *   convolution as a convolution with the flipped, in/out-swapped kernel, through max pooling with
+ *   MaxUnpool at the forward argmax (first maximum, as TF.js), through average pooling as a
+ *   nearest ×2 upsampling / 4, then back to NHWC RGB.
+ *
+ * Outputs: `content` and `style` (unweighted, layer-weighted sums) and `grad` = d(α·content +
+ * β·style)/dx. The TV term is left to the caller (cheap, elementwise).
+ */
+import { VGG19_LAYERS, layerIndex } from '../layers.js';
+import { VGG_MEAN_BGR } from '../preprocess.js';
+import { encodeModel, type NodeInit, type TensorInit, type ValueInit } from './protobuf.js';
+
+/** Host copy of one layer's weights, as TF.js holds them: kernel [3,3,CI,CO] (HWIO), bias [CO]. */
+export interface HostLayerWeights {
+  kernel: Float32Array;
+  bias: Float32Array;
+  inChannels: number;
+  outChannels: number;
+}
+
+/** What the graph is built for. */
+export interface GatysGraphSpec {
+  height: number;
+  width: number;
+  pooling: 'max' | 'avg';
+  content: Array<{ layer: string; weight: number }>;
+  style: Array<{ layer: string; weight: number }>;
+  contentWeight: number;
+  styleWeight: number;
+  /** Weights of VGG19_LAYERS[i] for every i up to the deepest used layer, converted by graphKernels. */
+  weights: (index: number) => GraphKernels;
+}
+
+/** One layer's weights as the graph takes them. */
+export interface GraphKernels {
+  /** [CO,CI,3,3] */
+  forward: Float32Array;
+  /** [CI,CO,3,3]: the input-gradient convolution's kernel. */
+  backward: Float32Array;
+  bias: Float32Array;
+  inChannels: number;
+  outChannels: number;
+}
+
+/** Converts TF.js's HWIO kernel to the graph's forward and backward OIHW kernels (cache the result per network). */
+export function graphKernels(w: HostLayerWeights): GraphKernels {
+  return { forward: forwardKernel(w), backward: backwardKernel(w), bias: w.bias, inChannels: w.inChannels, outChannels: w.outChannels };
+}
+
+/** Names of the graph's target inputs. */
+export const contentTargetInput = (layer: string): string => `content_target_${layer}`;
+export const styleTargetInput = (layer: string): string => `style_target_${layer}`;
+
+/** The built model and the shapes of its inputs. */
+export interface GatysGraph {
+  bytes: Uint8Array;
+  /** Shape of each layer's features (NCHW) by Keras name, for the content targets. */
+  featureShape(layer: string): [number, number, number, number];
+}
+
+/** HWIO → OIHW. */
+function forwardKernel(w: HostLayerWeights): Float32Array {
+  const { kernel, inChannels: ci, outChannels: co } = w;
+  const out = new Float32Array(kernel.length);
+  let src = 0;
+  for (let t = 0; t < 9; t++) for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) out[(o * ci + c) * 9 + t] = kernel[src++];
+  return out;
+}
+
+/** The input-gradient kernel in OIHW: O = CI, I = CO, spatially flipped. */
+function backwardKernel(w: HostLayerWeights): Float32Array {
+  const { kernel, inChannels: ci, outChannels: co } = w;
+  const out = new Float32Array(kernel.length);
+  let src = 0;
+  // Source tap t = i·3 + j lands at the flipped tap 8 − t.
+  for (let t = 0; t < 9; t++) for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) out[(c * co + o) * 9 + (8 - t)] = kernel[src++];
+  return out;
+}
+
+const f32 = (name: string, dims: number[], values: ArrayLike<number>): TensorInit => ({ name, dims, data: Float32Array.from(values) });
+const i64 = (name: string, values: number[]): TensorInit => ({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+
+/** Builds the serialised model. */
+export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
+  const { height: H, width: W } = spec;
+  const used = new Set([...spec.content.map((c) => c.layer), ...spec.style.map((s) => s.layer)]);
+  const deepest = Math.max(...[...used].map(layerIndex));
+  const nodes: NodeInit[] = [];
+  const inits: TensorInit[] = [];
+  const inputs: ValueInit[] = [{ name: 'x', dims: [1, H, W, 3] }];
+  const add = (op: string, ins: string[], out: string, attrs?: NodeInit['attrs']): string => {
+    nodes.push({ op, inputs: ins, outputs: [out], attrs });
+    return out;
+  };
+  let counter = 0;
+  const constant = (dims: number[], values: ArrayLike<number>): string => {
+    const name = `const${counter++}`;
+    inits.push(f32(name, dims, values));
+    return name;
+  };
+  const scalar = (v: number): string => constant([], [v]);
+
+  // Forward.
+  inits.push(i64('bgr', [2, 1, 0]));
+  const xt = add('Transpose', ['x'], 'x_nchw', { perm: [0, 3, 1, 2] });
+  const xb = add('Gather', [xt, 'bgr'], 'x_bgr', { axis: 1 });
+  let h: string = add('Sub', [xb, constant([1, 3, 1, 1], VGG_MEAN_BGR)], 'x_pre');
+  const shapes: Array<[number, number, number, number]> = [];
+  const relu: string[] = [];
+  const poolIndices: string[] = [];
+  let [hh, ww] = [H, W];
+  for (let i = 0; i <= deepest; i++) {
+    const layer = VGG19_LAYERS[i];
+    const w = spec.weights(i);
+    inits.push({ name: `k${i}`, dims: [w.outChannels, w.inChannels, 3, 3], data: w.forward }, { name: `b${i}`, dims: [w.outChannels], data: w.bias });
+    inits.push({ name: `kb${i}`, dims: [w.inChannels, w.outChannels, 3, 3], data: w.backward });
+    const c = add('Conv', [h, `k${i}`, `b${i}`], `conv${i}`, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    relu[i] = add('Relu', [c], `relu${i}`);
+    shapes[i] = [1, w.outChannels, hh, ww];
+    h = relu[i];
+    if (layer.lastInBlock && i < deepest) {
+      if (spec.pooling === 'max') {
+        nodes.push({ op: 'MaxPool', inputs: [h], outputs: [`pool${i}`, `argmax${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
+        poolIndices[i] = `argmax${i}`;
+      } else {
+        add('AveragePool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
+      }
+      h = `pool${i}`;
+      hh = Math.floor(hh / 2);
+      ww = Math.floor(ww / 2);
+    }
+  }
+
+  // Loss terms and their gradients at the used layers.
+  const seeds = new Map<number, string[]>();
+  const seed = (i: number, g: string) => seeds.set(i, [...(seeds.get(i) ?? []), g]);
+  const contentParts: string[] = [];
+  for (const { layer, weight } of spec.content) {
+    const i = layerIndex(layer);
+    const target = contentTargetInput(layer);
+    inputs.push({ name: target, dims: shapes[i] });
+    const d = add('Sub', [relu[i], target], `cdiff_${layer}`);
+    const m = add('ReduceMean', [add('Mul', [d, d], `csq_${layer}`)], `cmean_${layer}`, { keepdims: 0 });
+    contentParts.push(add('Mul', [m, scalar(weight)], `cterm_${layer}`));
+    const numel = shapes[i].reduce((a, b) => a * b, 1);
+    seed(i, add('Mul', [d, scalar((spec.contentWeight * weight * 2) / numel)], `cgrad_${layer}`));
+  }
+  const styleParts: string[] = [];
+  for (const { layer, weight } of spec.style) {
+    const i = layerIndex(layer);
+    const [, C, fh, fw] = shapes[i];
+    const N = fh * fw;
+    const target = styleTargetInput(layer);
+    inputs.push({ name: target, dims: [C, C] });
+    inits.push(i64(`shape2_${layer}`, [C, N]), i64(`shape4_${layer}`, [1, C, fh, fw]));
+    const f = add('Reshape', [relu[i], `shape2_${layer}`], `fmat_${layer}`);
+    const ft = add('Transpose', [f], `fmatT_${layer}`, { perm: [1, 0] });
+    const g = add('Mul', [add('MatMul', [f, ft], `ffT_${layer}`), scalar(1 / (N * C))], `gram_${layer}`);
+    const e = add('Sub', [g, target], `gdiff_${layer}`);
+    const m = add('ReduceMean', [add('Mul', [e, e], `gsq_${layer}`)], `gmean_${layer}`, { keepdims: 0 });
+    styleParts.push(add('Mul', [m, scalar(weight)], `sterm_${layer}`));
+    const dG = add('Mul', [e, scalar((spec.styleWeight * weight * 2) / (C * C))], `dG_${layer}`);
+    const s = add('Add', [dG, add('Transpose', [dG], `dGT_${layer}`, { perm: [1, 0] })], `dGsym_${layer}`);
+    const df = add('Mul', [add('MatMul', [s, f], `dGF_${layer}`), scalar(1 / (N * C))], `sgradmat_${layer}`);
+    seed(i, add('Reshape', [df, `shape4_${layer}`], `sgrad_${layer}`));
+  }
+  const sum = (parts: string[], name: string) => (parts.length === 1 ? add('Identity', parts, name) : add('Sum', parts, name));
+  sum(contentParts.length ? contentParts : [scalar(0)], 'content');
+  sum(styleParts.length ? styleParts : [scalar(0)], 'style');
+
+  // Backward, deepest layer first.
+  const zero = scalar(0);
+  let g: string | undefined; // gradient with respect to relu[i] coming from above
+  for (let i = deepest; i >= 0; i--) {
+    const parts = [...(g ? [g] : []), ...(seeds.get(i) ?? [])];
+    const gr = parts.length === 1 ? parts[0] : add('Sum', parts, `grelu${i}`);
+    const gc = add('Where', [add('Greater', [relu[i], zero], `active${i}`), gr, zero], `gconv${i}`);
+    const gin = add('Conv', [gc, `kb${i}`], `gin${i}`, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    if (i === 0) {
+      g = gin;
+      break;
+    }
+    const below = VGG19_LAYERS[i - 1];
+    if (!below.lastInBlock) {
+      g = gin;
+      continue;
+    }
+    const [, c, bh, bw] = shapes[i - 1];
+    if (spec.pooling === 'max') {
+      inits.push(i64(`unpoolShape${i - 1}`, [1, c, bh, bw]));
+      g = add('MaxUnpool', [gin, poolIndices[i - 1], `unpoolShape${i - 1}`], `gpool${i - 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
+    } else {
+      const ph = Math.floor(bh / 2);
+      const pw = Math.floor(bw / 2);
+      inits.push(i64(`upSize${i - 1}`, [1, c, 2 * ph, 2 * pw]));
+      const up = add('Resize', [gin, '', '', `upSize${i - 1}`], `gup${i - 1}`, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+      let quarter = add('Mul', [up, scalar(0.25)], `gavg${i - 1}`);
+      if (bh !== 2 * ph || bw !== 2 * pw) {
+        inits.push(i64(`padOdd${i - 1}`, [0, 0, 0, 0, 0, 0, bh - 2 * ph, bw - 2 * pw]));
+        quarter = add('Pad', [quarter, `padOdd${i - 1}`], `gpad${i - 1}`);
+      }
+      g = quarter;
+    }
+  }
+  const gb = add('Gather', [g!, 'bgr'], 'grad_rgb', { axis: 1 });
+  add('Transpose', [gb], 'grad', { perm: [0, 2, 3, 1] });
+
+  const bytes = encodeModel({
+    nodes,
+    initializers: inits,
+    inputs,
+    outputs: [
+      { name: 'content', dims: [] },
+      { name: 'style', dims: [] },
+      { name: 'grad', dims: [1, H, W, 3] },
+    ],
+  });
+  return { bytes, featureShape: (layer) => shapes[layerIndex(layer)] };
+}

@@ -1,0 +1,117 @@
+/**
+ * The `onnx` accelerator: the content and style terms and their gradient run in ONNX Runtime's CPU
+ * kernels (one graph per image size, gatysGraph.ts); TF.js keeps the image, the targets, the TV
+ * term and the optimiser. Same loss and gradient as objective.ts (tested against the cpu backend).
+ */
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type * as Ort from 'onnxruntime-node';
+import type { AcceleratedObjectiveSetup, ObjectiveAccelerator } from '../accelerator.js';
+import { tvLoss } from '../losses.js';
+import type { Evaluation, Objective } from '../objective.js';
+import { EngineError } from '../errors.js';
+import type { Vgg19 } from '../vgg19.js';
+import { buildGatysGraph, contentTargetInput, graphKernels, styleTargetInput, type GraphKernels } from './gatysGraph.js';
+
+/** The parts of onnxruntime-node used here. */
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor' | 'env'>;
+
+/** Options of the accelerator. */
+export interface OrtAcceleratorOptions {
+  /** Intra-op threads (default: every available core). */
+  threads?: number;
+  /** Host bytes an untiled evaluation may use (default: 40% of total memory). */
+  memoryLimitBytes?: number;
+}
+
+/** Creates the accelerator over a loaded onnxruntime-node module. */
+export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions = {}): ObjectiveAccelerator {
+  const threads = opts.threads ?? Math.max(1, os.availableParallelism());
+  const version = (ort.env as { versions?: { node?: string } }).versions?.node ?? '';
+  // Converted kernels per network, made once (the weights never change).
+  const kernels = new WeakMap<Vgg19, Map<number, GraphKernels>>();
+  const kernelsOf = (model: Vgg19) => (i: number): GraphKernels => {
+    let m = kernels.get(model);
+    if (!m) kernels.set(model, (m = new Map()));
+    let k = m.get(i);
+    if (!k) m.set(i, (k = graphKernels(model.hostWeights(i))));
+    return k;
+  };
+  return {
+    description: `ONNX Runtime${version ? ` ${version}` : ''} (CPU, ${threads} thread${threads === 1 ? '' : 's'})`,
+    memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.4),
+    createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, threads),
+    async dispose() {},
+  };
+}
+
+async function createOrtObjective(ort: OrtModule, weights: (i: number) => GraphKernels, setup: AcceleratedObjectiveSetup, threads: number): Promise<Objective> {
+  const { height, width, plan, params } = setup;
+  const graph = buildGatysGraph({
+    height,
+    width,
+    pooling: params.pooling,
+    content: plan.content.map((layer, i) => ({ layer, weight: plan.contentWeights[i] })),
+    style: plan.style.map((layer, i) => ({ layer, weight: plan.styleWeights[i] })),
+    contentWeight: params.contentWeight,
+    styleWeight: params.styleWeight,
+    weights,
+  });
+  const session = await ort.InferenceSession.create(graph.bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  try {
+    // Targets on the host, once: Grams as they are, content features NHWC → NCHW.
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const l of plan.style) {
+      const g = setup.grams.get(l)!;
+      feeds[styleTargetInput(l)] = new ort.Tensor('float32', (await g.data()) as Float32Array, g.shape);
+    }
+    for (const l of plan.content) {
+      const nchw = tf.transpose(setup.contentFeatures.get(l)!, [0, 3, 1, 2]);
+      try {
+        feeds[contentTargetInput(l)] = new ort.Tensor('float32', (await nchw.data()) as Float32Array, graph.featureShape(l));
+      } finally {
+        nchw.dispose();
+      }
+    }
+    let released = false;
+    return {
+      height,
+      width,
+      layers: plan,
+      async evaluate(x) {
+        if (x.shape[1] !== height || x.shape[2] !== width) {
+          throw new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`);
+        }
+        const pixels = (await x.data()) as Float32Array;
+        const out = await session.run({ ...feeds, x: new ort.Tensor('float32', pixels, [1, height, width, 3]) });
+        try {
+          const content = (out.content.data as Float32Array)[0];
+          const style = (out.style.data as Float32Array)[0];
+          return tf.tidy(() => {
+            const { value: tv, grad: tvGrad } = tf.valueAndGrad((img: tf.Tensor4D) => tvLoss(img))(x);
+            const grad = tf.add(tf.tensor4d(out.grad.data as Float32Array, [1, height, width, 3]), tf.mul(tvGrad, params.tvWeight)) as tf.Tensor4D;
+            const terms = { content: tf.scalar(content), style: tf.scalar(style), tv };
+            const loss = tf.addN([tf.mul(terms.content, params.contentWeight), tf.mul(terms.style, params.styleWeight), tf.mul(tv, params.tvWeight)]) as tf.Scalar;
+            return { loss, grad, terms } satisfies Evaluation;
+          });
+        } finally {
+          for (const t of Object.values(out)) t.dispose();
+        }
+      },
+      dispose() {
+        if (released) return;
+        released = true;
+        void session.release();
+        setup.release();
+      },
+    };
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
