@@ -21,7 +21,7 @@ import {
   tileGeometry,
 } from '../../companion/src/engine/tiling.js';
 import { gram } from '../../companion/src/engine/ops.js';
-import { EngineError } from '../../companion/src/engine/errors.js';
+import { CancelledError, EngineError } from '../../companion/src/engine/errors.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
@@ -179,6 +179,36 @@ describe('tiled objective is exact', () => {
     wrong.dispose();
     expect(tf.memory().numTensors).toBe(during);
     o.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops between tiles when its signal is aborted, in either pass, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const params = parseStylizeParams({ tvWeight: 1 });
+    const ctrl = new AbortController();
+    const o = await createTiledObjective(model, { content, styles: [style], params, tile: 32, signal: ctrl.signal });
+    const during = tf.memory().numTensors;
+    // Aborted while the first tile of pass 1 runs: the next checkpoint (after one tile) throws.
+    const first = o.evaluate(x);
+    setImmediate(() => ctrl.abort());
+    await expect(first).rejects.toBeInstanceOf(CancelledError);
+    expect(tf.memory().numTensors).toBe(during);
+    // Already aborted: nothing is computed.
+    await expect(o.evaluate(x)).rejects.toBeInstanceOf(CancelledError);
+    expect(tf.memory().numTensors).toBe(during);
+    o.dispose();
+    // Aborted in pass 2: 9 tiles in pass 1 yield 8 times, so abort after the 10th yield.
+    const ctrl2 = new AbortController();
+    const o2 = await createTiledObjective(model, { content, styles: [style], params, tile: 32, signal: ctrl2.signal });
+    let yields = 0;
+    const tick = (): void => {
+      if (++yields === 10) ctrl2.abort();
+      else setImmediate(tick);
+    };
+    const second = o2.evaluate(x);
+    setImmediate(tick);
+    await expect(second).rejects.toBeInstanceOf(CancelledError);
+    o2.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -24,6 +24,8 @@ export interface ObjectiveOptions {
   layers?: LayerPlan;
   /** Shared Gram cache (default: a private one, disposed with the objective). */
   styleTargets?: StyleTargetCache;
+  /** Long evaluations (tiled) stop between tiles with CancelledError once it is aborted. */
+  signal?: AbortSignal;
 }
 
 /** One loss+gradient evaluation. Every tensor is owned by the caller. */

@@ -7,9 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
-import { CancelledError, EngineError } from './errors.js';
+import { EngineError } from './errors.js';
 import { createObjective, type Objective } from './objective.js';
 import { createTiledObjective } from './tiledObjective.js';
+import { throwIfAborted, yieldToEventLoop } from './cancel.js';
 import { defaultMemoryBudgetMiB, estimateObjectiveBytes, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
@@ -54,7 +55,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       let objective: Objective | undefined;
       let optimizer: Optimizer<TermsEvaluated> | undefined;
       try {
-        const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache };
+        const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache, signal };
         // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget (given, or the
         // backend's own limit) asks for them. An accelerator (host memory) takes what fits its limit.
         const used = [...plan.content, ...plan.style];
@@ -185,15 +186,6 @@ function etaClock(scales: Size[], iterationsPerScale: number, started: number): 
     const elapsed = (performance.now() - started) / 1000;
     return done > 0 ? (elapsed / done) * (total - done) : 0;
   };
-}
-
-/** Resolves after pending I/O and timers had a chance to run. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
 }
 
 function isRgb(t: tf.Tensor | undefined): t is tf.Tensor3D {

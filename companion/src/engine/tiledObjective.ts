@@ -24,6 +24,7 @@ import { resolveLayers } from './resolveLayers.js';
 import { fitLongerSide, resizeImage } from './resize.js';
 import { blendGrams, createStyleTargetCache } from './styleTargets.js';
 import { EngineError } from './errors.js';
+import { throwIfAborted, yieldToEventLoop } from './cancel.js';
 import { planTiles, poolsBefore, type Tile } from './tiling.js';
 import type { Evaluation, Objective, ObjectiveOptions } from './objective.js';
 import type { Vgg19 } from './vgg19.js';
@@ -151,7 +152,7 @@ export function tiledGrams(model: Vgg19, image: tf.Tensor4D, layers: string[], p
 
 /** Precomputes the targets tile by tile and returns the tiled objective (same contract as createObjective). */
 export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOptions): Promise<Objective> {
-  const { params, content, styles, tile } = opts;
+  const { params, content, styles, tile, signal } = opts;
   if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
   const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
@@ -207,7 +208,13 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
     const hostTensor = (h: HostFeatures) => tf.tensor4d(h.data, h.shape);
 
     /** Pass 1: Σ FᵀF per style layer and Σ (F − F_c)² per content layer, and the TV sum. */
-    function pass1(x: tf.Tensor4D): { sums: Map<string, tf.Tensor2D>; contentSq: Map<string, tf.Scalar>; tvSum: tf.Scalar } {
+    /** Between tiles: lets an abort arrive (a cancel over HTTP, Ctrl-C) and honours it. */
+    async function checkpoint(): Promise<void> {
+      await yieldToEventLoop();
+      throwIfAborted(signal);
+    }
+
+    async function pass1(x: tf.Tensor4D): Promise<{ sums: Map<string, tf.Tensor2D>; contentSq: Map<string, tf.Scalar>; tvSum: tf.Scalar }> {
       const sums = new Map<string, tf.Tensor2D>();
       const contentSq = new Map<string, tf.Scalar>();
       let tvSum = tf.scalar(0);
@@ -217,7 +224,8 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
         prev?.dispose();
       };
       try {
-        tiles.forEach((t, i) => {
+        for (const [i, t] of tiles.entries()) {
+          if (i > 0) await checkpoint();
           tf.tidy(() => {
             const cropped = crop(x, t);
             const feats = interiorFeatures(model.features(preprocess(cropped), layers, params.pooling), t, levels);
@@ -230,7 +238,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
             tvSum = tf.keep(tf.add(prev, tvShare(cropped, t, height, width)));
             prev.dispose();
           });
-        });
+        }
         return { sums, contentSq, tvSum };
       } catch (err) {
         tf.dispose([...sums.values(), ...contentSq.values(), tvSum]);
@@ -246,7 +254,8 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
         if (x.shape[1] !== height || x.shape[2] !== width) {
           throw new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`);
         }
-        const { sums, contentSq, tvSum } = pass1(x);
+        throwIfAborted(signal);
+        const { sums, contentSq, tvSum } = await pass1(x);
         // Global terms and, per style layer, S_l = K_l + K_lᵀ with K_l = β·v_l·2(G_l − A_l)/C_l² / N_l.
         const seeds = new Map<string, tf.Tensor2D>();
         let terms: Evaluation['terms'] | undefined;
@@ -282,7 +291,13 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
         // Pass 2: per tile, backpropagate the interior's share of the global gradient.
         try {
           let grad: tf.Tensor4D = tf.zeros([1, height, width, 3]);
-          tiles.forEach((t, i) => {
+          for (const [i, t] of tiles.entries()) {
+            try {
+              await checkpoint();
+            } catch (err) {
+              grad.dispose();
+              throw err;
+            }
             const hostTargets = new Map([...contentTargets[i]].map(([l, h]) => [l, hostTensor(h)]));
             try {
               const g = tf.tidy(() =>
@@ -310,7 +325,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
             } finally {
               tf.dispose([...hostTargets.values()]);
             }
-          });
+          }
           return { loss: loss!, grad, terms: terms! };
         } catch (err) {
           if (loss) loss.dispose();
