@@ -19,7 +19,7 @@ export interface EngineBenchOptions {
   budgetS: number;
 }
 
-const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'];
+const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'];
 
 /** Parses the flags common to engine and vs-torch. */
 export function engineOptions(flags: Map<string, string>): EngineBenchOptions {

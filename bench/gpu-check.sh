@@ -7,6 +7,10 @@
 #   node scripts/bundle-companion.mjs --out .carry/bundle && xz -T2 .carry/bundle/dist/linux-x64/dawn.node
 #   xz -c "$(command -v node)" > .carry/node.xz; cp ../shared/bench/torch_gatys.py .carry/
 #   mkdir -p .gl && (cd .gl && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+# and, for the onnx-webgpu line, ONNX Runtime's Linux x64 files beside the bundle (~12 MB xz):
+#   m=.carry/bundle/node_modules; mkdir -p $m && cp -r node_modules/onnxruntime-common $m/ &&
+#   cp -r node_modules/onnxruntime-node $m/ && rm -rf $m/onnxruntime-node/bin/napi-v6/{darwin,win32,linux/arm64} &&
+#   xz -T2 $m/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
 # then run there, carrying .carry and .gl:   bash bench/gpu-check.sh
 set -uo pipefail
 carry=$(pwd)/.carry
@@ -18,6 +22,8 @@ xz -dc "$carry/node.xz" > /tmp/atelier-node/node && chmod +x /tmp/atelier-node/n
 export PATH=/tmp/atelier-node:$PATH
 dawn=$carry/bundle/dist/linux-x64/dawn.node
 [ -f "$dawn" ] || xz -dk "$dawn.xz"
+ortlib=$carry/bundle/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
+[ -f "$ortlib" ] || [ ! -f "$ortlib.xz" ] || xz -dk "$ortlib.xz"
 icd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json 2>/dev/null | head -1)
 [ -n "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
 echo "== machine"; nvidia-smi -L; node --version; echo "ICD: ${icd:-none}"; [ -n "$icd" ] && cat "$icd"
@@ -28,5 +34,6 @@ size=${SIZE:-512} iters=${ITERS:-500}
 T=100 bench adam --backend webgpu --size "$size" --iterations "$iters" --warmup 5
 torch --size "$size" --adam-iters "$iters"
 T=60 bench engine --backends webgpu --sizes "$size" --evals 5 --warmup 2
+T=60 bench engine --backends onnx-webgpu --sizes "$size" --evals 5 --warmup 2
 T=${TILING_T:-90} bench tiling --backend webgpu --sizes ${TILING_SIZES:-2048,4096}
 echo "== done"

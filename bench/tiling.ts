@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const backend = (flags.get('backend') ?? 'wasm') as ConcreteBackend;
-  if (!['wasm', 'onnx', 'webgpu', 'cpu', 'native', 'cuda'].includes(backend)) throw new Error(`unknown backend "${backend}"`);
+  if (!['wasm', 'onnx', 'onnx-webgpu', 'webgpu', 'cpu', 'native', 'cuda'].includes(backend)) throw new Error(`unknown backend "${backend}"`);
   const sizes = intList(flags.get('sizes'), [512, 1024, 2048, 4096]);
   const tile = Math.max(1, intFlag(flags, 'tile', 512));
   const evals = Math.max(1, intFlag(flags, 'evals', 1));

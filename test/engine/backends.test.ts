@@ -105,7 +105,7 @@ describe('backends', () => {
   async function use(name: ConcreteBackend): Promise<BackendInfo> {
     const info = started.get(name) ?? (await initBackend(name));
     started.set(name, info);
-    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name === 'onnx' ? 'wasm' : name)).toBe(true);
+    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name.startsWith('onnx') ? 'wasm' : name)).toBe(true);
     return info;
   }
 
@@ -182,5 +182,18 @@ describe('backends', () => {
     expectAgreement(await evaluateOnActiveBackend(), reference);
     // The tiled objective accumulates its gradient on the device (no synchronous read-back on WebGPU).
     expectAgreement(await evaluateOnActiveBackend(16), reference);
+  });
+
+  it('onnx-webgpu (the same graph on ONNX Runtime\'s WebGPU provider) agrees with cpu (skips without an adapter unless ATELIER_REQUIRE_WEBGPU=1)', async (ctx) => {
+    const probe = await webgpuAvailability();
+    if (!probe.available) {
+      if (REQUIRE_WEBGPU) throw new Error(`ATELIER_REQUIRE_WEBGPU=1 but webgpu is unavailable: ${probe.reason}`);
+      console.log(`onnx-webgpu skipped: ${probe.reason}`);
+      ctx.skip();
+      return;
+    }
+    const info = await use('onnx-webgpu');
+    expect(info.device).toMatch(/^GPU through ONNX Runtime [\d.]+ \(WebGPU\)/);
+    expectAgreement(await evaluateOnActiveBackend(0, info.accelerator), reference);
   });
 });

@@ -65,11 +65,14 @@ async function read(e: Evaluation): Promise<Read> {
 }
 
 /** Loss, terms and gradient through TF.js and through the accelerator, same weights, same image. */
-async function both(p: StylizeParamsInput, seed: number): Promise<{ ref: Read; acc: Read }> {
+async function both(p: StylizeParamsInput, seed: number, opts: { accelerator?: ObjectiveAccelerator; flat?: boolean } = {}): Promise<{ ref: Read; acc: Read }> {
   const params = parseStylizeParams({ size: 45, styleWeight: 1e3, tvWeight: 10, ...p });
-  const x = tf.randomUniform([1, 37, 45, 3], 0, 255, 'float32', seed) as tf.Tensor4D;
+  // flat: a constant image with one bright square, so that pooling windows hold equal maxima.
+  const x = opts.flat
+    ? (tf.tidy(() => tf.pad(tf.fill([1, 9, 9, 3], 220), [[0, 0], [10, 18], [12, 24], [0, 0]], 90)) as tf.Tensor4D)
+    : (tf.randomUniform([1, 37, 45, 3], 0, 255, 'float32', seed) as tf.Tensor4D);
   const plain = new Vgg19(createSmallVggWeights({ channels: 4, seed }));
-  const fast = new Vgg19(createSmallVggWeights({ channels: 4, seed }), { accelerator });
+  const fast = new Vgg19(createSmallVggWeights({ channels: 4, seed }), { accelerator: opts.accelerator ?? accelerator });
   try {
     const a = await createObjective(plain, { content, styles: [style], params });
     const b = await createObjective(fast, { content, styles: [style], params });
@@ -104,6 +107,13 @@ describe.skipIf(!ort)('onnx accelerator', () => {
         4,
       ),
     );
+  });
+
+  it('first-maximum masks (the WebGPU provider\'s max-pool backward) match too, ties included', async () => {
+    const masked = createOrtAccelerator(ort!, { threads: 2, maxPoolBackward: 'mask' });
+    expectSame(await both({}, 7, { accelerator: masked }));
+    expectSame(await both({}, 8, { accelerator: masked, flat: true }));
+    expectSame(await both({}, 8, { flat: true }));
   });
 
   it('leaks no tensor over creation, evaluations and disposal', async () => {

@@ -26,7 +26,7 @@ interface ServeFlags {
   logLevel: string;
 }
 
-const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const;
+const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 
 /** Registers the `serve` subcommand. */
 export function register(program: Command): void {

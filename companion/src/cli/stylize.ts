@@ -44,7 +44,7 @@ interface StylizeFlags {
   yes?: boolean;
 }
 
-const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const;
+const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 
 /** Registers the `stylize` subcommand. */
 export function register(program: Command): void {

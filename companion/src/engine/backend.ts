@@ -17,7 +17,7 @@ import { initOnnx } from './backends/onnx.js';
 import type { ObjectiveAccelerator } from './accelerator.js';
 
 /** Backends a user can ask for. */
-export const BACKEND_NAMES = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 /** A backend name, or `auto`. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** A concrete backend. */
@@ -50,6 +50,7 @@ const TF_NAME: Record<ConcreteBackend, string> = {
   cuda: 'tensorflow',
   native: 'tensorflow',
   onnx: 'wasm',
+  'onnx-webgpu': 'wasm',
   wasm: 'wasm',
   cpu: 'cpu',
 };
@@ -87,7 +88,7 @@ function makeShutdown(name: ConcreteBackend, accelerator?: ObjectiveAccelerator)
     const tfName = TF_NAME[name];
     if (tf.findBackend(tfName)) tf.removeBackend(tfName);
     if (name === 'webgpu') uninstallNavigatorGpu();
-    if (name === 'wasm' || name === 'onnx') removeWorkerScripts();
+    if (TF_NAME[name] === 'wasm') removeWorkerScripts();
   };
 }
 
@@ -109,6 +110,11 @@ async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ d
       rememberFactory('wasm', 2);
       const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads());
       return { device: `${cpuModel()} (${setup.runtime})`, software: false, accelerator: setup.accelerator };
+    }
+    case 'onnx-webgpu': {
+      rememberFactory('wasm', 2);
+      const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads(), 'webgpu');
+      return { device: `GPU through ${setup.runtime}`, software: false, accelerator: setup.accelerator };
     }
     case 'wasm': {
       rememberFactory('wasm', 2);

@@ -14,8 +14,12 @@ export interface OnnxSetup {
   runtime: string;
 }
 
-/** Loads onnxruntime-node and starts TF.js wasm beside it; throws with the reason otherwise. */
-export async function initOnnx(threads: number): Promise<OnnxSetup> {
+/**
+ * Loads onnxruntime-node and starts TF.js wasm beside it; throws with the reason otherwise.
+ * `provider` webgpu runs the graph on the GPU through ONNX Runtime's own Dawn (bundled in its npm
+ * package on Linux and Windows x64).
+ */
+export async function initOnnx(threads: number, provider: 'cpu' | 'webgpu' = 'cpu'): Promise<OnnxSetup> {
   let ort: typeof import('onnxruntime-node');
   try {
     ort = await import('onnxruntime-node');
@@ -28,7 +32,35 @@ export async function initOnnx(threads: number): Promise<OnnxSetup> {
   }
   // onnxruntime-node exports CommonJS: the namespace may hold it under `default`.
   const mod: OrtModule = (ort as unknown as { default?: OrtModule }).default ?? ort;
-  const accelerator = createOrtAccelerator(mod, { threads });
+  if (provider === 'webgpu') {
+    const list = (mod as unknown as { listSupportedBackends?: () => Array<{ name: string; bundled: boolean }> }).listSupportedBackends?.() ?? [];
+    if (!list.some((b) => b.name === 'webgpu' && b.bundled)) throw new Error(`this onnxruntime-node build has no WebGPU provider on ${process.platform}-${process.arch}`);
+  }
+  const accelerator = createOrtAccelerator(mod, { threads, provider });
+  if (provider === 'webgpu') await checkWebGpuProvider(mod);
   const wasm = await initWasm(threads);
   return { accelerator, runtime: `${accelerator.description} + TF.js wasm${wasm.simd ? ' SIMD' : ''}` };
 }
+
+/** Runs a one-node graph on the WebGPU provider, so that a missing adapter fails here, with the reason. */
+async function checkWebGpuProvider(ort: OrtModule): Promise<void> {
+  const { encodeModel } = await import('../onnx/protobuf.js');
+  const bytes = encodeModel({
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+    initializers: [],
+    inputs: [{ name: 'x', dims: [1, 4] }],
+    outputs: [{ name: 'y', dims: [1, 4] }],
+  });
+  let session: Awaited<ReturnType<OrtModule['InferenceSession']['create']>> | undefined;
+  try {
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] });
+    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 0, 1, 2]), [1, 4]) });
+    const y = Array.from(out.y.data as Float32Array);
+    if (y.join(',') !== '0,0,1,2') throw new Error(`the WebGPU provider computed ${y.join(',')}`);
+  } catch (err) {
+    throw new Error(`ONNX Runtime's WebGPU provider is unavailable: ${String((err as Error).message).split('\n')[0]}`);
+  } finally {
+    await session?.release();
+  }
+}
+

@@ -10,7 +10,8 @@
  * - backward: the loss gradient at each used layer (α·w_l·2(F − F_c)/|F| for content,
  *   (dG + dGᵀ)·F/(N·C) with dG = β·v_l·2(G − A)/C² for style), through ReLU (r > 0), through each
  *   convolution as a convolution with the flipped, in/out-swapped kernel, through max pooling with
- *   MaxUnpool at the forward argmax (first maximum, as TF.js), through average pooling as a
+ *   MaxUnpool at the forward argmax (first maximum, as TF.js; or, where an execution provider lacks
+ *   MaxPool's indices, with first-maximum masks over the 2x2 windows), through average pooling as a
  *   nearest ×2 upsampling / 4, then back to NHWC RGB.
  *
  * Outputs: `content` and `style` (unweighted, layer-weighted sums) and `grad` = d(α·content +
@@ -37,6 +38,11 @@ export interface GatysGraphSpec {
   style: Array<{ layer: string; weight: number }>;
   contentWeight: number;
   styleWeight: number;
+  /**
+   * How max pooling is undone: `unpool` (MaxPool's indices + MaxUnpool; ONNX Runtime's CPU kernels)
+   * or `mask` (first-maximum masks via SpaceToDepth/DepthToSpace; for providers without indices).
+   */
+  maxPoolBackward?: 'unpool' | 'mask';
   /** Weights of VGG19_LAYERS[i] for every i up to the deepest used layer, converted by graphKernels. */
   weights: (index: number) => GraphKernels;
 }
@@ -118,6 +124,7 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
   const shapes: Array<[number, number, number, number]> = [];
   const relu: string[] = [];
   const poolIndices: string[] = [];
+  const unpool = (spec.maxPoolBackward ?? 'unpool') === 'unpool';
   let [hh, ww] = [H, W];
   for (let i = 0; i <= deepest; i++) {
     const layer = VGG19_LAYERS[i];
@@ -130,8 +137,12 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
     h = relu[i];
     if (layer.lastInBlock && i < deepest) {
       if (spec.pooling === 'max') {
-        nodes.push({ op: 'MaxPool', inputs: [h], outputs: [`pool${i}`, `argmax${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
-        poolIndices[i] = `argmax${i}`;
+        if (unpool) {
+          nodes.push({ op: 'MaxPool', inputs: [h], outputs: [`pool${i}`, `argmax${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
+          poolIndices[i] = `argmax${i}`;
+        } else {
+          add('MaxPool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
+        }
       } else {
         add('AveragePool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
       }
@@ -196,9 +207,11 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
       continue;
     }
     const [, c, bh, bw] = shapes[i - 1];
-    if (spec.pooling === 'max') {
+    if (spec.pooling === 'max' && unpool) {
       inits.push(i64(`unpoolShape${i - 1}`, [1, c, bh, bw]));
       g = add('MaxUnpool', [gin, poolIndices[i - 1], `unpoolShape${i - 1}`], `gpool${i - 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
+    } else if (spec.pooling === 'max') {
+      g = maskedMaxPoolGrad(add, inits, relu[i - 1], `pool${i - 1}`, gin, `${i - 1}`, [c, bh, bw], zero);
     } else {
       const ph = Math.floor(bh / 2);
       const pw = Math.floor(bw / 2);
@@ -227,3 +240,47 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
   });
   return { bytes, featureShape: (layer) => shapes[layerIndex(layer)] };
 }
+
+/**
+ * The gradient of a 2x2/2 max pooling, routed to the FIRST maximum of each window in row-major order
+ * (TF.js's choice), without MaxPool's indices: the windows of the (even-cropped) input are split
+ * into their 4 positions with SpaceToDepth, each position gets the gradient where it equals the
+ * window's maximum and no earlier position did, and DepthToSpace puts them back.
+ */
+function maskedMaxPoolGrad(
+  add: (op: string, ins: string[], out: string, attrs?: NodeInit['attrs']) => string,
+  inits: TensorInit[],
+  input: string,
+  pooled: string,
+  grad: string,
+  tag: string,
+  [c, h, w]: [number, number, number],
+  zero: string,
+): string {
+  const ph = Math.floor(h / 2);
+  const pw = Math.floor(w / 2);
+  let x = input;
+  if (h !== 2 * ph || w !== 2 * pw) {
+    inits.push(i64(`evenStart${tag}`, [0, 0]), i64(`evenEnd${tag}`, [2 * ph, 2 * pw]), i64(`evenAxes${tag}`, [2, 3]));
+    x = add('Slice', [input, `evenStart${tag}`, `evenEnd${tag}`, `evenAxes${tag}`], `even${tag}`);
+  }
+  const blocks = add('SpaceToDepth', [x], `s2d${tag}`, { blocksize: 2 });
+  const parts: string[] = [];
+  let taken: string | undefined;
+  for (let k = 0; k < 4; k++) {
+    inits.push(i64(`blkStart${tag}_${k}`, [k * c]), i64(`blkEnd${tag}_${k}`, [(k + 1) * c]), i64(`blkAxis${tag}_${k}`, [1]));
+    const v = add('Slice', [blocks, `blkStart${tag}_${k}`, `blkEnd${tag}_${k}`, `blkAxis${tag}_${k}`], `blk${tag}_${k}`);
+    const isMax = add('Equal', [v, pooled], `ismax${tag}_${k}`);
+    const first = taken ? add('And', [isMax, add('Not', [taken], `notTaken${tag}_${k}`)], `first${tag}_${k}`) : isMax;
+    taken = taken ? add('Or', [taken, isMax], `taken${tag}_${k}`) : isMax;
+    parts.push(add('Where', [first, grad, zero], `route${tag}_${k}`));
+  }
+  const routed = add('Concat', parts, `routed${tag}`, { axis: 1 });
+  let out = add('DepthToSpace', [routed], `d2s${tag}`, { blocksize: 2, mode: 'DCR' });
+  if (h !== 2 * ph || w !== 2 * pw) {
+    inits.push(i64(`maskPad${tag}`, [0, 0, 0, 0, 0, 0, h - 2 * ph, w - 2 * pw]));
+    out = add('Pad', [out, `maskPad${tag}`], `gpoolpad${tag}`);
+  }
+  return out;
+}
+

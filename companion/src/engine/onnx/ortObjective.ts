@@ -22,11 +22,17 @@ export interface OrtAcceleratorOptions {
   threads?: number;
   /** Host bytes an untiled evaluation may use (default: 40% of total memory). */
   memoryLimitBytes?: number;
+  /** ONNX Runtime execution provider (default cpu; webgpu runs the graph on the GPU through Dawn). */
+  provider?: 'cpu' | 'webgpu';
+  /** Max-pooling backward (gatysGraph.ts; default: unpool on cpu, mask on webgpu, which lacks MaxPool's indices). */
+  maxPoolBackward?: 'unpool' | 'mask';
 }
 
 /** Creates the accelerator over a loaded onnxruntime-node module. */
 export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions = {}): ObjectiveAccelerator {
   const threads = opts.threads ?? Math.max(1, os.availableParallelism());
+  const provider = opts.provider ?? 'cpu';
+  const maxPoolBackward = opts.maxPoolBackward ?? (provider === 'cpu' ? 'unpool' : 'mask');
   const version = (ort.env as { versions?: { node?: string } }).versions?.node ?? '';
   // Converted kernels per network, made once (the weights never change).
   const kernels = new WeakMap<Vgg19, Map<number, GraphKernels>>();
@@ -38,14 +44,19 @@ export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions
     return k;
   };
   return {
-    description: `ONNX Runtime${version ? ` ${version}` : ''} (CPU, ${threads} thread${threads === 1 ? '' : 's'})`,
+    description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : 'WebGPU'})`,
     memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.4),
-    createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, threads),
+    createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, { threads, provider, maxPoolBackward }),
     async dispose() {},
   };
 }
 
-async function createOrtObjective(ort: OrtModule, weights: (i: number) => GraphKernels, setup: AcceleratedObjectiveSetup, threads: number): Promise<Objective> {
+async function createOrtObjective(
+  ort: OrtModule,
+  weights: (i: number) => GraphKernels,
+  setup: AcceleratedObjectiveSetup,
+  { threads, provider, maxPoolBackward }: { threads: number; provider: 'cpu' | 'webgpu'; maxPoolBackward: 'unpool' | 'mask' },
+): Promise<Objective> {
   const { height, width, plan, params } = setup;
   const graph = buildGatysGraph({
     height,
@@ -55,6 +66,7 @@ async function createOrtObjective(ort: OrtModule, weights: (i: number) => GraphK
     style: plan.style.map((layer, i) => ({ layer, weight: plan.styleWeights[i] })),
     contentWeight: params.contentWeight,
     styleWeight: params.styleWeight,
+    maxPoolBackward,
     weights,
   });
   const session = await ort.InferenceSession.create(graph.bytes, {
@@ -62,6 +74,7 @@ async function createOrtObjective(ort: OrtModule, weights: (i: number) => GraphK
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    executionProviders: [provider],
   });
   try {
     // Targets on the host, once: Grams as they are, content features NHWC → NCHW.
