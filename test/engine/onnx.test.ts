@@ -109,6 +109,10 @@ describe.skipIf(!ort)('onnx accelerator', () => {
     );
   });
 
+  it('the TV term alone (its loss and gradient are in the graph too)', async () => {
+    expectSame(await both({ contentWeight: 0, styleWeight: 0, tvWeight: 1 }, 9));
+  });
+
   it('first-maximum masks (the WebGPU provider\'s max-pool backward) match too, ties included', async () => {
     const masked = createOrtAccelerator(ort!, { threads: 2, maxPoolBackward: 'mask' });
     expectSame(await both({}, 7, { accelerator: masked }));

@@ -14,8 +14,8 @@
  *   MaxPool's indices, with first-maximum masks over the 2x2 windows), through average pooling as a
  *   nearest ×2 upsampling / 4, then back to NHWC RGB.
  *
- * Outputs: `content` and `style` (unweighted, layer-weighted sums) and `grad` = d(α·content +
- * β·style)/dx. The TV term is left to the caller (cheap, elementwise).
+ * Outputs: `content` and `style` (unweighted, layer-weighted sums), `tv` (losses.ts's total
+ * variation on x/255) and `grad` = d(α·content + β·style + γ·tv)/dx.
  */
 import { VGG19_LAYERS, layerIndex } from '../layers.js';
 import { VGG_MEAN_BGR } from '../preprocess.js';
@@ -38,6 +38,7 @@ export interface GatysGraphSpec {
   style: Array<{ layer: string; weight: number }>;
   contentWeight: number;
   styleWeight: number;
+  tvWeight: number;
   /**
    * How max pooling is undone: `unpool` (MaxPool's indices + MaxUnpool; ONNX Runtime's CPU kernels)
    * or `mask` (first-maximum masks via SpaceToDepth/DepthToSpace; for providers without indices).
@@ -226,7 +227,34 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
     }
   }
   const gb = add('Gather', [g!, 'bgr'], 'grad_rgb', { axis: 1 });
-  add('Transpose', [gb], 'grad', { perm: [0, 2, 3, 1] });
+  const gcs = add('Transpose', [gb], 'grad_cs', { perm: [0, 2, 3, 1] });
+
+  // TV on y = x/255 (NHWC): tv = (Σ Δx² + Σ Δy²)/(H·W·3); d tv/dx = 2/(255·H·W·3)·Σ_axis (pad_before(Δ) − pad_after(Δ)).
+  const tvParts: string[] = [];
+  const tvGrads: string[] = [];
+  const y = add('Mul', ['x', scalar(1 / 255)], 'tv_y');
+  for (const [axis, len] of [[2, W], [1, H]] as const) {
+    if (len < 2) continue;
+    inits.push(i64(`tvA${axis}`, [1]), i64(`tvB${axis}`, [0]), i64(`tvEnd${axis}`, [len]), i64(`tvEndM${axis}`, [len - 1]), i64(`tvAxis${axis}`, [axis]));
+    const later = add('Slice', [y, `tvA${axis}`, `tvEnd${axis}`, `tvAxis${axis}`], `tv_later${axis}`);
+    const earlier = add('Slice', [y, `tvB${axis}`, `tvEndM${axis}`, `tvAxis${axis}`], `tv_earlier${axis}`);
+    const d = add('Sub', [later, earlier], `tv_d${axis}`);
+    tvParts.push(add('ReduceSum', [add('Mul', [d, d], `tv_sq${axis}`)], `tv_sum${axis}`, { keepdims: 0 }));
+    const before = [0, 0, 0, 0, 0, 0, 0, 0];
+    const after = [0, 0, 0, 0, 0, 0, 0, 0];
+    before[axis] = 1; // pad at the start of the axis: Δ[j−1] lands on pixel j
+    after[4 + axis] = 1; // pad at the end: Δ[j] lands on pixel j
+    inits.push(i64(`tvPadB${axis}`, before), i64(`tvPadA${axis}`, after));
+    tvGrads.push(add('Sub', [add('Pad', [d, `tvPadB${axis}`], `tv_pb${axis}`), add('Pad', [d, `tvPadA${axis}`], `tv_pa${axis}`)], `tv_g${axis}`));
+  }
+  const n = H * W * 3;
+  add('Mul', [tvParts.length ? sum(tvParts, 'tv_total') : scalar(0), scalar(1 / n)], 'tv');
+  if (tvGrads.length && spec.tvWeight !== 0) {
+    const gtv = add('Mul', [tvGrads.length === 1 ? tvGrads[0] : add('Add', tvGrads, 'tv_gsum'), scalar((spec.tvWeight * 2) / (255 * n))], 'tv_grad');
+    add('Add', [gcs, gtv], 'grad');
+  } else {
+    add('Identity', [gcs], 'grad');
+  }
 
   const bytes = encodeModel({
     nodes,
@@ -235,6 +263,7 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
     outputs: [
       { name: 'content', dims: [] },
       { name: 'style', dims: [] },
+      { name: 'tv', dims: [] },
       { name: 'grad', dims: [1, H, W, 3] },
     ],
   });

@@ -1,13 +1,12 @@
 /**
  * The `onnx` accelerator: the content and style terms and their gradient run in ONNX Runtime's CPU
- * kernels (one graph per image size, gatysGraph.ts); TF.js keeps the image, the targets, the TV
- * term and the optimiser. Same loss and gradient as objective.ts (tested against the cpu backend).
+ * kernels (one graph per image size, gatysGraph.ts, TV term included); TF.js keeps the image, the
+ * targets and the optimiser. Same loss and gradient as objective.ts (tested against the cpu backend).
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import type { AcceleratedObjectiveSetup, ObjectiveAccelerator } from '../accelerator.js';
-import { tvLoss } from '../losses.js';
 import type { Evaluation, Objective } from '../objective.js';
 import { EngineError } from '../errors.js';
 import type { Vgg19 } from '../vgg19.js';
@@ -66,6 +65,7 @@ async function createOrtObjective(
     style: plan.style.map((layer, i) => ({ layer, weight: plan.styleWeights[i] })),
     contentWeight: params.contentWeight,
     styleWeight: params.styleWeight,
+    tvWeight: params.tvWeight,
     maxPoolBackward,
     weights,
   });
@@ -103,15 +103,13 @@ async function createOrtObjective(
         const pixels = (await x.data()) as Float32Array;
         const out = await session.run({ ...feeds, x: new ort.Tensor('float32', pixels, [1, height, width, 3]) });
         try {
-          const content = (out.content.data as Float32Array)[0];
-          const style = (out.style.data as Float32Array)[0];
-          return tf.tidy(() => {
-            const { value: tv, grad: tvGrad } = tf.valueAndGrad((img: tf.Tensor4D) => tvLoss(img))(x);
-            const grad = tf.add(tf.tensor4d(out.grad.data as Float32Array, [1, height, width, 3]), tf.mul(tvGrad, params.tvWeight)) as tf.Tensor4D;
-            const terms = { content: tf.scalar(content), style: tf.scalar(style), tv };
-            const loss = tf.addN([tf.mul(terms.content, params.contentWeight), tf.mul(terms.style, params.styleWeight), tf.mul(tv, params.tvWeight)]) as tf.Scalar;
-            return { loss, grad, terms } satisfies Evaluation;
-          });
+          const [content, style, tv] = [out.content, out.style, out.tv].map((t) => (t.data as Float32Array)[0]);
+          const total = params.contentWeight * content + params.styleWeight * style + params.tvWeight * tv;
+          return {
+            loss: tf.scalar(total),
+            grad: tf.tensor4d(out.grad.data as Float32Array, [1, height, width, 3]),
+            terms: { content: tf.scalar(content), style: tf.scalar(style), tv: tf.scalar(tv) },
+          } satisfies Evaluation;
         } finally {
           for (const t of Object.values(out)) t.dispose();
         }
