@@ -12,26 +12,15 @@ import { createObjective, disposeEvaluation, type Evaluation } from '../../compa
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { CancelledError } from '../../companion/src/engine/errors.js';
 import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
-import { createOrtAccelerator, type OrtModule } from '../../companion/src/engine/onnx/ortObjective.js';
+import { createOrtAccelerator } from '../../companion/src/engine/onnx/ortObjective.js';
+import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 import { maxRelErr } from '../helpers/maxRelErr.js';
 
-let ort: OrtModule | undefined;
-let reason = '';
-try {
-  const mod = await import('onnxruntime-node');
-  ort = (mod as unknown as { default?: OrtModule }).default ?? mod;
-} catch (err) {
-  reason = (err as Error).message.split('\n')[0];
-  console.log(`onnx accelerator skipped: ${reason}`);
-}
-
-describe.runIf(!ort && process.env.ATELIER_REQUIRE_ONNX === '1')('onnx accelerator (required)', () => {
-  it('loads onnxruntime-node', () => {
-    throw new Error(`ATELIER_REQUIRE_ONNX=1 but onnxruntime-node cannot load: ${reason}`);
-  });
-});
+const available = await loadOrt('onnx accelerator');
+const ort = available.ort;
+requireOrt('onnx accelerator', available);
 
 let accelerator: ObjectiveAccelerator;
 let content: tf.Tensor3D;

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { createApp, listen, type AppDeps, type AppHandle } from '../../companion/src/http/app.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
 import { tokensEqual } from '../../companion/src/token.js';
 import type { JobEvent } from '../../shared/protocol.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
@@ -30,11 +31,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the real app over a small random VGG on the cpu backend (`memoryBudgetMiB`: the server's budget for jobs). */
-export async function startTestServer(overrides: Partial<AppDeps> = {}, { memoryBudgetMiB }: { memoryBudgetMiB?: number } = {}): Promise<TestServer> {
+/**
+ * Starts the real app over a small random VGG on the cpu backend (`memoryBudgetMiB`: the server's
+ * budget for jobs; `accelerator`: objectives evaluated through it, e.g. the onnx backend's).
+ */
+export async function startTestServer(
+  overrides: Partial<AppDeps> = {},
+  { memoryBudgetMiB, accelerator }: { memoryBudgetMiB?: number; accelerator?: ObjectiveAccelerator } = {},
+): Promise<TestServer> {
   await tf.setBackend('cpu');
   await tf.ready();
-  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }));
+  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }), { accelerator });
   const handle = createApp({
     engine: { model, backend: { name: 'cpu', device: 'test cpu' }, memoryBudgetMiB },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },

@@ -52,6 +52,27 @@ export interface Objective {
   dispose(): void;
 }
 
+/**
+ * An Objective for images of one size from its evaluate and dispose: images of another size are
+ * rejected with EngineError `bad_input` before `evaluate` sees them.
+ */
+export function sizedObjective(
+  size: { height: number; width: number; layers: LayerPlan },
+  impl: { evaluate(x: tf.Tensor4D): Promise<Evaluation>; dispose(): void },
+): Objective {
+  const { height, width } = size;
+  return {
+    ...size,
+    evaluate(x) {
+      if (x.shape[1] !== height || x.shape[2] !== width) {
+        return Promise.reject(new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`));
+      }
+      return impl.evaluate(x);
+    },
+    dispose: () => impl.dispose(),
+  };
+}
+
 /** Disposes every tensor of an Evaluation. */
 export function disposeEvaluation(e: Evaluation): void {
   tf.dispose([e.loss, e.grad, e.terms.content, e.terms.style, e.terms.tv]);
@@ -98,10 +119,7 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
     const styleTerm = summed<Features>(plan.style.map((l, i) => scaled(plan.styleWeights[i], atLayer(l, styleLoss(grams.get(l)!)))));
     const layers = [...new Set([...plan.content, ...plan.style])];
 
-    return {
-      height,
-      width,
-      layers: plan,
+    return sizedObjective({ height, width, layers: plan }, {
       async evaluate(x) {
         let terms: Evaluation['terms'] | undefined;
         const { value, grad } = tf.valueAndGrad((img: tf.Tensor4D) => {
@@ -118,7 +136,7 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
         tf.dispose(targets);
         if (ownCache) cache.dispose();
       },
-    };
+    });
   } catch (err) {
     tf.dispose(targets);
     if (ownCache) cache.dispose();

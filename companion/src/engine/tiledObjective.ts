@@ -26,7 +26,7 @@ import { blendGrams, createStyleTargetCache } from './styleTargets.js';
 import { EngineError } from './errors.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
 import { planTiles, poolsBefore, type Tile } from './tiling.js';
-import type { Evaluation, Objective, ObjectiveOptions } from './objective.js';
+import { sizedObjective, type Evaluation, type Objective, type ObjectiveOptions } from './objective.js';
 import type { Vgg19 } from './vgg19.js';
 
 /** ObjectiveOptions plus the tile size in px (aligned down to the deepest layer's pooling grid). */
@@ -246,14 +246,8 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
       }
     }
 
-    return {
-      height,
-      width,
-      layers: plan,
+    return sizedObjective({ height, width, layers: plan }, {
       async evaluate(x) {
-        if (x.shape[1] !== height || x.shape[2] !== width) {
-          throw new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`);
-        }
         throwIfAborted(signal);
         const { sums, contentSq, tvSum } = await pass1(x);
         // Global terms and, per style layer, S_l = K_l + K_lᵀ with K_l = β·v_l·2(G_l − A_l)/C_l² / N_l.
@@ -340,7 +334,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
         targets.clear();
         if (ownCache) cache.dispose();
       },
-    };
+    });
   } catch (err) {
     tf.dispose([...targets.values(), ...owned]);
     if (ownCache) cache.dispose();

@@ -7,8 +7,7 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type * as Ort from 'onnxruntime-node';
 import type { AcceleratedObjectiveSetup, ObjectiveAccelerator } from '../accelerator.js';
-import type { Evaluation, Objective } from '../objective.js';
-import { EngineError } from '../errors.js';
+import { sizedObjective, type Evaluation, type Objective } from '../objective.js';
 import type { Vgg19 } from '../vgg19.js';
 import { buildGatysGraph, contentTargetInput, graphKernels, styleTargetInput, type GraphKernels } from './gatysGraph.js';
 
@@ -92,14 +91,8 @@ async function createOrtObjective(
       }
     }
     let released = false;
-    return {
-      height,
-      width,
-      layers: plan,
+    return sizedObjective({ height, width, layers: plan }, {
       async evaluate(x) {
-        if (x.shape[1] !== height || x.shape[2] !== width) {
-          throw new EngineError('bad_input', `the image is ${x.shape[2]}x${x.shape[1]}; this objective is for ${width}x${height}`);
-        }
         const pixels = (await x.data()) as Float32Array;
         const out = await session.run({ ...feeds, x: new ort.Tensor('float32', pixels, [1, height, width, 3]) });
         try {
@@ -120,7 +113,7 @@ async function createOrtObjective(
         void session.release();
         setup.release();
       },
-    };
+    });
   } catch (err) {
     await session.release();
     throw err;

@@ -1,0 +1,32 @@
+/**
+ * onnxruntime-node for the onnx suites: loaded when it can be, with the reason when not. Suites
+ * skip without it, unless ATELIER_REQUIRE_ONNX=1 (.ci/run sets it), where `requireOrt` fails.
+ */
+import { describe, it } from 'vitest';
+import type { OrtModule } from '../../companion/src/engine/onnx/ortObjective.js';
+
+export interface OrtAvailability {
+  ort: OrtModule | undefined;
+  reason: string;
+}
+
+/** Imports onnxruntime-node (CommonJS: its namespace may hold it under `default`). */
+export async function loadOrt(suite: string): Promise<OrtAvailability> {
+  try {
+    const mod = await import('onnxruntime-node');
+    return { ort: (mod as unknown as { default?: OrtModule }).default ?? mod, reason: '' };
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0];
+    console.log(`${suite} skipped: ${reason}`);
+    return { ort: undefined, reason };
+  }
+}
+
+/** Registers a failing test when onnxruntime-node is missing but ATELIER_REQUIRE_ONNX=1. */
+export function requireOrt(suite: string, { ort, reason }: OrtAvailability): void {
+  describe.runIf(!ort && process.env.ATELIER_REQUIRE_ONNX === '1')(`${suite} (required)`, () => {
+    it('loads onnxruntime-node', () => {
+      throw new Error(`ATELIER_REQUIRE_ONNX=1 but onnxruntime-node cannot load: ${reason}`);
+    });
+  });
+}
