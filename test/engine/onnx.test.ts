@@ -98,6 +98,26 @@ describe.skipIf(!ort)('onnx accelerator', () => {
     );
   });
 
+  it('computes the targets\' features (forward-only graph) as TF.js does, max and avg pooling', async () => {
+    const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 11 }));
+    const image = tf.expandDims(content, 0) as tf.Tensor4D;
+    const layers = ['block1_conv1', 'block3_conv2', 'block5_conv1'];
+    try {
+      for (const pooling of ['max', 'avg'] as const) {
+        const a = await model.featuresOf(image, layers, pooling);
+        const b = await accelerator.features(model, image, layers, pooling);
+        for (const l of layers) {
+          expect(b.get(l)!.shape).toEqual(a.get(l)!.shape);
+          expect(maxRelErr((await b.get(l)!.data()) as Float32Array, (await a.get(l)!.data()) as Float32Array)).toBeLessThan(1e-5);
+        }
+        tf.dispose([...a.values(), ...b.values()]);
+      }
+    } finally {
+      image.dispose();
+      model.dispose();
+    }
+  });
+
   it('the TV term alone (its loss and gradient are in the graph too)', async () => {
     expectSame(await both({ contentWeight: 0, styleWeight: 0, tvWeight: 1 }, 9));
   });

@@ -29,6 +29,8 @@ export interface ObjectiveAccelerator {
   /** Bytes an untiled evaluation may use (host memory); larger images use TF.js's tiled objective. */
   readonly memoryLimitBytes: number;
   createObjective(model: Vgg19, setup: AcceleratedObjectiveSetup): Promise<Objective>;
+  /** ReLU outputs [1,h,w,C] at `layers` of an RGB 0..255 image [1,H,W,3] (for the targets). Caller disposes. */
+  features(model: Vgg19, image: tf.Tensor4D, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor4D>>;
   /** Releases cached sessions. */
   dispose(): Promise<void>;
 }

@@ -94,9 +94,8 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
     for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling));
     const grams = blendGrams(perStyle, blend, plan.style);
     targets.push(...grams.values());
-    const contentInput = tf.tidy(() => preprocess(tf.expandDims(content, 0) as tf.Tensor4D));
-    const contentFeatures = model.features(contentInput, plan.content, params.pooling);
-    contentInput.dispose();
+    const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
+    const contentFeatures = await model.featuresOf(content4, plan.content, params.pooling).finally(() => content4.dispose());
     targets.push(...contentFeatures.values());
 
     if (model.accelerator) {

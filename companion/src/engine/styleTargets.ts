@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gram } from './ops.js';
-import { preprocess } from './preprocess.js';
 import { fitLongerSide, resizeImage } from './resize.js';
 import type { Vgg19 } from './vgg19.js';
 
@@ -54,12 +53,15 @@ export function createStyleTargetCache(): StyleTargetCache {
       const prefix = `${modelIds.get(model)}|${await fingerprint(style)}|${longerSide}|${pooling}|`;
       const missing = layers.filter((l) => !entries.has(prefix + l));
       if (missing.length) {
-        const grams = tf.tidy(() => {
-          const { height, width } = fitLongerSide(style.shape[0], style.shape[1], longerSide);
-          const x = preprocess(tf.expandDims(resizeImage(style, height, width), 0) as tf.Tensor4D);
-          const feats = model.features(x, missing, pooling);
-          return missing.map((l) => gram(feats.get(l)!));
-        });
+        const { height, width } = fitLongerSide(style.shape[0], style.shape[1], longerSide);
+        const resized = tf.tidy(() => tf.expandDims(resizeImage(style, height, width), 0) as tf.Tensor4D);
+        const feats = await model.featuresOf(resized, missing, pooling).finally(() => resized.dispose());
+        let grams: tf.Tensor2D[];
+        try {
+          grams = tf.tidy(() => missing.map((l) => gram(feats.get(l)!)));
+        } finally {
+          tf.dispose([...feats.values()]);
+        }
         computed++;
         missing.forEach((l, i) => entries.set(prefix + l, grams[i]));
       }

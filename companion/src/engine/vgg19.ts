@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backwardKernel, conv3x3Relu, pool2x2 } from './ops.js';
 import { VGG19_LAYERS, layerIndex } from './layers.js';
+import { preprocess } from './preprocess.js';
 import { EngineError } from './errors.js';
 import type { VggWeights } from './types.js';
 import type { ObjectiveAccelerator } from './accelerator.js';
@@ -75,6 +76,20 @@ export class Vgg19 {
       return out;
     });
     return new Map(Object.entries(record));
+  }
+
+  /**
+   * Features (ReLU outputs) at `layers` of an RGB 0..255 image [1,H,W,3], preprocessing included,
+   * through the accelerator when there is one. Returned tensors are owned by the caller.
+   */
+  async featuresOf(image: tf.Tensor4D, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor4D>> {
+    if (this.accelerator) return this.accelerator.features(this, image, layers, pooling);
+    const x = preprocess(image);
+    try {
+      return this.features(x, layers, pooling);
+    } finally {
+      x.dispose();
+    }
   }
 
   /** A host copy of layer `index`'s kernel [3,3,CI,CO] (HWIO) and bias (CPU backends: a synchronous read). */

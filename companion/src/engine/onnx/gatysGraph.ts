@@ -97,61 +97,109 @@ function backwardKernel(w: HostLayerWeights): Float32Array {
 const f32 = (name: string, dims: number[], values: ArrayLike<number>): TensorInit => ({ name, dims, data: Float32Array.from(values) });
 const i64 = (name: string, values: number[]): TensorInit => ({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
 
-/** Builds the serialised model. */
-export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
-  const { height: H, width: W } = spec;
-  const used = new Set([...spec.content.map((c) => c.layer), ...spec.style.map((s) => s.layer)]);
-  const deepest = Math.max(...[...used].map(layerIndex));
-  const nodes: NodeInit[] = [];
-  const inits: TensorInit[] = [];
-  const inputs: ValueInit[] = [{ name: 'x', dims: [1, H, W, 3] }];
-  const add = (op: string, ins: string[], out: string, attrs?: NodeInit['attrs']): string => {
-    nodes.push({ op, inputs: ins, outputs: [out], attrs });
+/** A graph under construction: nodes, constants and helpers that name their outputs. */
+class GraphBuilder {
+  readonly nodes: NodeInit[] = [];
+  readonly inits: TensorInit[] = [];
+  private counter = 0;
+
+  add = (op: string, ins: string[], out: string, attrs?: NodeInit['attrs']): string => {
+    this.nodes.push({ op, inputs: ins, outputs: [out], attrs });
     return out;
   };
-  let counter = 0;
-  const constant = (dims: number[], values: ArrayLike<number>): string => {
-    const name = `const${counter++}`;
-    inits.push(f32(name, dims, values));
+
+  constant = (dims: number[], values: ArrayLike<number>): string => {
+    const name = `const${this.counter++}`;
+    this.inits.push(f32(name, dims, values));
     return name;
   };
-  const scalar = (v: number): string => constant([], [v]);
 
-  // Forward.
-  inits.push(i64('bgr', [2, 1, 0]));
+  scalar = (v: number): string => this.constant([], [v]);
+}
+
+/** The forward pass's tensors: ReLU outputs (NCHW) and their shapes per layer index, pooling argmaxes. */
+interface Forward {
+  relu: string[];
+  shapes: Array<[number, number, number, number]>;
+  poolIndices: string[];
+}
+
+/**
+ * Adds the forward pass from input `x` (NHWC RGB 0..255) to layer `deepest`: preprocessing, conv +
+ * ReLU, pooling between blocks (with argmax indices when `indices`). Adds the backward kernels too
+ * when `withBackward`.
+ */
+function addForward(
+  g: GraphBuilder,
+  dims: { height: number; width: number },
+  pooling: 'max' | 'avg',
+  weights: (index: number) => GraphKernels,
+  deepest: number,
+  opts: { indices: boolean; withBackward: boolean },
+): Forward {
+  const { add } = g;
+  g.inits.push(i64('bgr', [2, 1, 0]));
   const xt = add('Transpose', ['x'], 'x_nchw', { perm: [0, 3, 1, 2] });
   const xb = add('Gather', [xt, 'bgr'], 'x_bgr', { axis: 1 });
-  let h: string = add('Sub', [xb, constant([1, 3, 1, 1], VGG_MEAN_BGR)], 'x_pre');
-  const shapes: Array<[number, number, number, number]> = [];
-  const relu: string[] = [];
-  const poolIndices: string[] = [];
-  const unpool = (spec.maxPoolBackward ?? 'unpool') === 'unpool';
-  let [hh, ww] = [H, W];
+  let h: string = add('Sub', [xb, g.constant([1, 3, 1, 1], VGG_MEAN_BGR)], 'x_pre');
+  const fwd: Forward = { relu: [], shapes: [], poolIndices: [] };
+  let [hh, ww] = [dims.height, dims.width];
   for (let i = 0; i <= deepest; i++) {
     const layer = VGG19_LAYERS[i];
-    const w = spec.weights(i);
-    inits.push({ name: `k${i}`, dims: [w.outChannels, w.inChannels, 3, 3], data: w.forward }, { name: `b${i}`, dims: [w.outChannels], data: w.bias });
-    inits.push({ name: `kb${i}`, dims: [w.inChannels, w.outChannels, 3, 3], data: w.backward });
+    const w = weights(i);
+    g.inits.push({ name: `k${i}`, dims: [w.outChannels, w.inChannels, 3, 3], data: w.forward }, { name: `b${i}`, dims: [w.outChannels], data: w.bias });
+    if (opts.withBackward) g.inits.push({ name: `kb${i}`, dims: [w.inChannels, w.outChannels, 3, 3], data: w.backward });
     const c = add('Conv', [h, `k${i}`, `b${i}`], `conv${i}`, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-    relu[i] = add('Relu', [c], `relu${i}`);
-    shapes[i] = [1, w.outChannels, hh, ww];
-    h = relu[i];
+    fwd.relu[i] = add('Relu', [c], `relu${i}`);
+    fwd.shapes[i] = [1, w.outChannels, hh, ww];
+    h = fwd.relu[i];
     if (layer.lastInBlock && i < deepest) {
-      if (spec.pooling === 'max') {
-        if (unpool) {
-          nodes.push({ op: 'MaxPool', inputs: [h], outputs: [`pool${i}`, `argmax${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
-          poolIndices[i] = `argmax${i}`;
-        } else {
-          add('MaxPool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
-        }
+      if (pooling === 'max' && opts.indices) {
+        g.nodes.push({ op: 'MaxPool', inputs: [h], outputs: [`pool${i}`, `argmax${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
+        fwd.poolIndices[i] = `argmax${i}`;
       } else {
-        add('AveragePool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
+        add(pooling === 'max' ? 'MaxPool' : 'AveragePool', [h], `pool${i}`, { kernel_shape: [2, 2], strides: [2, 2] });
       }
       h = `pool${i}`;
       hh = Math.floor(hh / 2);
       ww = Math.floor(ww / 2);
     }
   }
+  return fwd;
+}
+
+/** What a features graph is built for: the ReLU outputs at `layers` of an H×W image. */
+export interface FeaturesGraphSpec {
+  height: number;
+  width: number;
+  pooling: 'max' | 'avg';
+  layers: string[];
+  weights: (index: number) => GraphKernels;
+}
+
+/** A forward-only graph: input `x` (NHWC RGB 0..255), outputs `feat_<layer>` in NHWC [1,h,w,C]. */
+export function buildFeaturesGraph(spec: FeaturesGraphSpec): Uint8Array {
+  const g = new GraphBuilder();
+  const deepest = Math.max(...spec.layers.map(layerIndex));
+  const fwd = addForward(g, spec, spec.pooling, spec.weights, deepest, { indices: false, withBackward: false });
+  const outputs: ValueInit[] = spec.layers.map((layer) => {
+    const [, c, h, w] = fwd.shapes[layerIndex(layer)];
+    g.add('Transpose', [fwd.relu[layerIndex(layer)]], `feat_${layer}`, { perm: [0, 2, 3, 1] });
+    return { name: `feat_${layer}`, dims: [1, h, w, c] };
+  });
+  return encodeModel({ nodes: g.nodes, initializers: g.inits, inputs: [{ name: 'x', dims: [1, spec.height, spec.width, 3] }], outputs });
+}
+
+/** Builds the serialised model. */
+export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
+  const { height: H, width: W } = spec;
+  const used = new Set([...spec.content.map((c) => c.layer), ...spec.style.map((s) => s.layer)]);
+  const deepest = Math.max(...[...used].map(layerIndex));
+  const g = new GraphBuilder();
+  const { nodes, inits, add, scalar } = g;
+  const inputs: ValueInit[] = [{ name: 'x', dims: [1, H, W, 3] }];
+  const unpool = (spec.maxPoolBackward ?? 'unpool') === 'unpool';
+  const { relu, shapes, poolIndices } = addForward(g, spec, spec.pooling, spec.weights, deepest, { indices: unpool, withBackward: true });
 
   // Loss terms and their gradients at the used layers.
   const seeds = new Map<number, string[]>();
@@ -192,41 +240,41 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
 
   // Backward, deepest layer first.
   const zero = scalar(0);
-  let g: string | undefined; // gradient with respect to relu[i] coming from above
+  let up: string | undefined; // gradient with respect to relu[i] coming from above
   for (let i = deepest; i >= 0; i--) {
-    const parts = [...(g ? [g] : []), ...(seeds.get(i) ?? [])];
+    const parts = [...(up ? [up] : []), ...(seeds.get(i) ?? [])];
     const gr = parts.length === 1 ? parts[0] : add('Sum', parts, `grelu${i}`);
     const gc = add('Where', [add('Greater', [relu[i], zero], `active${i}`), gr, zero], `gconv${i}`);
     const gin = add('Conv', [gc, `kb${i}`], `gin${i}`, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
     if (i === 0) {
-      g = gin;
+      up = gin;
       break;
     }
     const below = VGG19_LAYERS[i - 1];
     if (!below.lastInBlock) {
-      g = gin;
+      up = gin;
       continue;
     }
     const [, c, bh, bw] = shapes[i - 1];
     if (spec.pooling === 'max' && unpool) {
       inits.push(i64(`unpoolShape${i - 1}`, [1, c, bh, bw]));
-      g = add('MaxUnpool', [gin, poolIndices[i - 1], `unpoolShape${i - 1}`], `gpool${i - 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
+      up = add('MaxUnpool', [gin, poolIndices[i - 1], `unpoolShape${i - 1}`], `gpool${i - 1}`, { kernel_shape: [2, 2], strides: [2, 2] });
     } else if (spec.pooling === 'max') {
-      g = maskedMaxPoolGrad(add, inits, relu[i - 1], `pool${i - 1}`, gin, `${i - 1}`, [c, bh, bw], zero);
+      up = maskedMaxPoolGrad(add, inits, relu[i - 1], `pool${i - 1}`, gin, `${i - 1}`, [c, bh, bw], zero);
     } else {
       const ph = Math.floor(bh / 2);
       const pw = Math.floor(bw / 2);
       inits.push(i64(`upSize${i - 1}`, [1, c, 2 * ph, 2 * pw]));
-      const up = add('Resize', [gin, '', '', `upSize${i - 1}`], `gup${i - 1}`, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
-      let quarter = add('Mul', [up, scalar(0.25)], `gavg${i - 1}`);
+      const doubled = add('Resize', [gin, '', '', `upSize${i - 1}`], `gup${i - 1}`, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+      let quarter = add('Mul', [doubled, scalar(0.25)], `gavg${i - 1}`);
       if (bh !== 2 * ph || bw !== 2 * pw) {
         inits.push(i64(`padOdd${i - 1}`, [0, 0, 0, 0, 0, 0, bh - 2 * ph, bw - 2 * pw]));
         quarter = add('Pad', [quarter, `padOdd${i - 1}`], `gpad${i - 1}`);
       }
-      g = quarter;
+      up = quarter;
     }
   }
-  const gb = add('Gather', [g!, 'bgr'], 'grad_rgb', { axis: 1 });
+  const gb = add('Gather', [up!, 'bgr'], 'grad_rgb', { axis: 1 });
   const gcs = add('Transpose', [gb], 'grad_cs', { perm: [0, 2, 3, 1] });
 
   // TV on y = x/255 (NHWC): tv = (Σ Δx² + Σ Δy²)/(H·W·3); d tv/dx = 2/(255·H·W·3)·Σ_axis (pad_before(Δ) − pad_after(Δ)).

@@ -9,7 +9,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { AcceleratedObjectiveSetup, ObjectiveAccelerator } from '../accelerator.js';
 import { sizedObjective, type Evaluation, type Objective } from '../objective.js';
 import type { Vgg19 } from '../vgg19.js';
-import { buildGatysGraph, contentTargetInput, graphKernels, styleTargetInput, type GraphKernels } from './gatysGraph.js';
+import { buildFeaturesGraph, buildGatysGraph, contentTargetInput, graphKernels, styleTargetInput, type GraphKernels } from './gatysGraph.js';
 
 /** The parts of onnxruntime-node used here. */
 export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor' | 'env'>;
@@ -45,6 +45,22 @@ export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions
     description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : 'WebGPU'})`,
     memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.4),
     createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, { threads, provider, maxPoolBackward }),
+    async features(model, image, layers, pooling) {
+      const [, height, width] = image.shape;
+      const bytes = buildFeaturesGraph({ height, width, pooling, layers, weights: kernelsOf(model) });
+      // One run: light graph optimisation (the full level's layout passes cost more than they save here).
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, executionProviders: [provider], graphOptimizationLevel: 'extended' });
+      try {
+        const out = await session.run({ x: new ort.Tensor('float32', (await image.data()) as Float32Array, [1, height, width, 3]) });
+        try {
+          return new Map(layers.map((l) => [l, tf.tensor4d(out[`feat_${l}`].data as Float32Array, out[`feat_${l}`].dims as [number, number, number, number])]));
+        } finally {
+          for (const t of Object.values(out)) t.dispose();
+        }
+      } finally {
+        await session.release();
+      }
+    },
     async dispose() {},
   };
 }
