@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- engine [--sizes 128,256,512] [--backends webgpu,wasm,cpu] [--evals 5] [--warmup 2]
+ * `npm run bench -- engine [--sizes 128,256,512] [--backends webgpu,onnx,wasm,cpu] [--evals 5] [--warmup 2]
  * [--threads N] [--budget-s 900]`: for each backend that initialises, the median seconds per
  * loss+gradient evaluation through VGG-19 (real widths, random weights, the torch_gatys.py loss) and
  * peak memory. A size is skipped (with the estimate printed) when the previous size's timing
@@ -23,7 +23,7 @@ const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx'
 
 /** Parses the flags common to engine and vs-torch. */
 export function engineOptions(flags: Map<string, string>): EngineBenchOptions {
-  const backends = (flags.get('backends') ?? 'webgpu,wasm,cpu').split(',').map((b) => b.trim()) as ConcreteBackend[];
+  const backends = (flags.get('backends') ?? 'webgpu,onnx,wasm,cpu').split(',').map((b) => b.trim()) as ConcreteBackend[];
   for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend "${b}" (one of ${BACKENDS.join(', ')})`);
   const threads = flags.has('threads') ? intFlag(flags, 'threads', 0) : undefined;
   return {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- vs-torch [--sizes 128,256,512] [--backends wasm] [--evals 5] [--warmup 2]
+ * `npm run bench -- vs-torch [--sizes 128,256,512] [--backends onnx,wasm] [--evals 5] [--warmup 2]
  * [--torch-device cpu|cuda] [--torch-script PATH] [--python /usr/bin/python3]`: runs
  * ../shared/bench/torch_gatys.py (same loss, same sizes) and Atelier in the same run, and prints
  * seconds per evaluation and the ratio Atelier/PyTorch per size and backend (< 1 = Atelier faster).
@@ -45,7 +45,7 @@ function runTorch(python: string, script: string, args: string[]): TorchResult {
 /** Entry point. */
 export async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv);
-  const opts = engineOptions(new Map([['backends', 'wasm'], ...flags]));
+  const opts = engineOptions(new Map([['backends', 'onnx,wasm'], ...flags]));
   const python = flags.get('python') ?? process.env.ATELIER_PYTHON ?? '/usr/bin/python3';
   const script = flags.get('torch-script') ?? defaultTorchScript();
   const device = flags.get('torch-device') ?? 'cpu';
