@@ -18,7 +18,7 @@ export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor' | 'env'>;
 export interface OrtAcceleratorOptions {
   /** Intra-op threads (default: every available core). */
   threads?: number;
-  /** Host bytes an untiled evaluation may use (default: 40% of total memory). */
+  /** Host bytes an untiled evaluation may use (default: half of total memory; 1024² needs ~6 GiB). */
   memoryLimitBytes?: number;
   /** ONNX Runtime execution provider (default cpu; webgpu runs the graph on the GPU through Dawn). */
   provider?: 'cpu' | 'webgpu';
@@ -43,7 +43,7 @@ export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions
   };
   return {
     description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : 'WebGPU'})`,
-    memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.4),
+    memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.5),
     createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, { threads, provider, maxPoolBackward }),
     async features(model, image, layers, pooling) {
       const [, height, width] = image.shape;
