@@ -59,7 +59,12 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
       backendPeak = Math.max(backendPeak, backendBytes() ?? 0);
       disposeEvaluation(e);
     }
-    const profile = await tf.profile(async () => disposeEvaluation(await work.objective.evaluate(work.x)));
+    let liveAfterEval = 0;
+    const profile = await tf.profile(async () => {
+      const e = await work.objective.evaluate(work.x);
+      liveAfterEval = tf.memory().numBytes;
+      disposeEvaluation(e);
+    });
     backendPeak = Math.max(backendPeak, backendBytes() ?? 0);
     work.dispose();
     return {
@@ -72,7 +77,8 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
       firstEvalS,
       loss,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      peakTensorMiB: profile.peakBytes / MiB,
+      // tf.profile's peak counts kernel outputs only: tensors made from host data (onnx) show in the live total.
+      peakTensorMiB: Math.max(Number.isFinite(profile.peakBytes) ? profile.peakBytes : 0, liveAfterEval) / MiB,
       backendMiB: backendPeak ? backendPeak / MiB : undefined,
     };
   } finally {
