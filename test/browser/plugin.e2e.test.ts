@@ -10,8 +10,7 @@
  * Needs Debian's Chromium at /usr/bin/chromium: skipped (with a message) when it is missing, and
  * FAILS instead when ATELIER_REQUIRE_BROWSER=1 (CI).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
@@ -23,6 +22,7 @@ import { openPresetsService } from '../../companion/src/presets/service.js';
 import { tokensEqual } from '../../companion/src/token.js';
 import { startHarnessServer, type HarnessServer } from '../../plugin/harness/server.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const REQUIRED = process.env.ATELIER_REQUIRE_BROWSER === '1';
@@ -50,7 +50,7 @@ async function startCompanion(): Promise<Companion> {
   await tf.setBackend('cpu');
   await tf.ready();
   const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 3 }));
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'atelier-e2e-'));
+  const dataDir = tempDir('atelier-e2e-');
   const presets = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
   const handle = createApp({
     engine: { model, backend: { name: 'cpu', device: 'e2e cpu' } },
@@ -106,7 +106,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     companion = await startCompanion();
     harness = await startHarnessServer();
     offlineUrl = `http://127.0.0.1:${await closedPort()}`;
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'atelier-style-'));
+    const tmp = tempDir('atelier-style-');
     stylePath = path.join(tmp, 'brush-strokes.png');
     const w = 48;
     const raw = Buffer.alloc(w * w * 3);

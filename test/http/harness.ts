@@ -3,9 +3,6 @@
  * small VGG-shaped model on the cpu backend, plus tiny image fixtures, raw HTTP and an SSE reader.
  */
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
@@ -15,6 +12,7 @@ import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerato
 import { tokensEqual } from '../../companion/src/token.js';
 import type { JobEvent } from '../../shared/protocol.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 /** Tokens the test server accepts: team A (the pairing token) and team B. */
 export const TOKEN_A = 'atl_test_token_team_a_0123456789';
@@ -46,7 +44,7 @@ export async function startTestServer(
     engine: { model, backend: { name: 'cpu', device: 'test cpu' }, memoryBudgetMiB },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },
     authenticate: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : tokensEqual(t, TOKEN_B) ? { teamId: 'team-b' } : null),
-    dataDir: mkdtempSync(path.join(os.tmpdir(), 'atelier-http-')),
+    dataDir: tempDir('atelier-http-'),
     heartbeatMs: 200,
     ...overrides,
   });

@@ -4,13 +4,13 @@
  * error when no weights are installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
 import { FAST, jobForm, makePng } from './harness.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repoRoot, 'bin/atelier.js');
@@ -43,7 +43,7 @@ async function until<T>(fn: () => T | undefined | null | false, timeoutMs: numbe
 
 describe('atelier serve (child process)', () => {
   it('prints URL, backend and token; stores the token 0600; SIGTERM with a running job cancels it and exits 0', async () => {
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'atelier-serve-'));
+    const tmp = tempDir('atelier-serve-');
     const weights = path.join(tmp, 'weights');
     writeTfjsDir(weights, makeRawLayers(16, 4));
     const dataDir = path.join(tmp, 'data');
@@ -85,7 +85,7 @@ describe('atelier serve (child process)', () => {
   });
 
   it('`atelier token rotate` replaces the token (0600) and prints the new one', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-token-'));
+    const dir = tempDir('atelier-token-');
     const run = (args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
         const c = spawn(process.execPath, [bin, 'token', ...args, '--data-dir', dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -105,7 +105,7 @@ describe('atelier serve (child process)', () => {
   });
 
   it('without weights: one line saying exactly how to install them, exit 1', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'atelier-noweights-'));
+    const home = tempDir('atelier-noweights-');
     const s = spawnServe(['--port', '0', '--backend', 'cpu', '--data-dir', home], { ATELIER_HOME: home });
     const code = await s.exited;
     expect(code).toBe(1);

@@ -1,6 +1,5 @@
 /** The server's pure parts: pairing token file, Host matching, queue order, retention, error mapping. */
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -16,8 +15,9 @@ import { decodeImage } from '../../companion/src/io/images.js';
 import { fileTokenAuthenticator, loadOrCreateToken, rotateToken, tokenPath } from '../../companion/src/token.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import type { JobEvent } from '../../shared/protocol.js';
+import { tempDir } from '../helpers/tempDir.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'atelier-units-'));
+const tmp = () => tempDir('atelier-units-');
 
 describe('pairing token', () => {
   it('is created once with mode 0600, reused, and rotated', async () => {

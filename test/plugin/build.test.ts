@@ -1,11 +1,11 @@
 /** scripts/build.mjs: one self-contained ui.html, a main.js without imports, and the team-server manifest option. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM build script without type declarations
 import { buildPlugin, distManifest, inlineHtml, normalizeOrigin } from '../../scripts/build.mjs';
+import { tempDir } from '../helpers/tempDir.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'plugin/manifest.json'), 'utf8'));
@@ -20,7 +20,7 @@ describe('plugin manifest', () => {
 
 describe('build', () => {
   it('writes main.js, a self-contained ui.html and a manifest with the team server', async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'atelier-build-'));
+    const out = tempDir('atelier-build-');
     const files = await buildPlugin({ outDir: out, teamServers: ['https://gpu.example.com:8443/ignored/path'] });
     const html = readFileSync(files.ui, 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=/);
