@@ -31,6 +31,6 @@ export interface ObjectiveAccelerator {
   createObjective(model: Vgg19, setup: AcceleratedObjectiveSetup): Promise<Objective>;
   /** ReLU outputs [1,h,w,C] at `layers` of an RGB 0..255 image [1,H,W,3] (for the targets). Caller disposes. */
   features(model: Vgg19, image: tf.Tensor4D, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor4D>>;
-  /** Releases cached sessions. */
+  /** Releases what the accelerator itself holds (each objective releases its own session). */
   dispose(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { ObjectiveAccelerator } from '../accelerator.js';
 import { createOrtAccelerator, type OrtModule } from '../onnx/ortObjective.js';
+import { encodeModel } from '../onnx/protobuf.js';
 import { initWasm } from './wasm.js';
 
 /** What the onnx backend reports. */
@@ -44,7 +45,6 @@ export async function initOnnx(threads: number, provider: 'cpu' | 'webgpu' = 'cp
 
 /** Runs a one-node graph on the WebGPU provider, so that a missing adapter fails here, with the reason. */
 async function checkWebGpuProvider(ort: OrtModule): Promise<void> {
-  const { encodeModel } = await import('../onnx/protobuf.js');
   const bytes = encodeModel({
     nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
     initializers: [],
