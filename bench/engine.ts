@@ -7,6 +7,7 @@
  */
 import type { ConcreteBackend } from '../companion/src/engine/backend.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
+import { backendMemoryLabel } from './lib/child.js';
 import { measureInChild, type Measurement } from './lib/measure.js';
 
 /** Options shared with vs-torch. */
@@ -39,7 +40,7 @@ export function engineOptions(flags: Map<string, string>): EngineBenchOptions {
 /** One line per measurement. */
 export function formatMeasurement(m: Measurement): string {
   const mem = [`rss ${m.peakRssMiB.toFixed(0)} MiB`, `tensors ${m.peakTensorMiB.toFixed(0)} MiB`];
-  if (m.backendMiB !== undefined) mem.push(`${m.backend === 'wasm' || m.backend === 'onnx' ? 'wasm heap' : 'gpu alloc'} ${m.backendMiB.toFixed(0)} MiB`);
+  if (m.backendMiB !== undefined) mem.push(`${backendMemoryLabel(m.backend)} ${m.backendMiB.toFixed(0)} MiB`);
   return `${m.backend.padEnd(6)} ${String(m.size).padStart(4)}²  ${fmtS(m.sPerEval).padStart(6)} s/eval  (first ${fmtS(m.firstEvalS)} s; ${mem.join(', ')})`;
 }
 

@@ -17,7 +17,7 @@ import { resolveLayers } from '../companion/src/engine/resolveLayers.js';
 import { Vgg19 } from '../companion/src/engine/vgg19.js';
 import { parseStylizeParams } from '../shared/params.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
-import { backendBytes, median, runChildJson } from './lib/child.js';
+import { backendBytes, backendMemoryLabel, median, runChildJson } from './lib/child.js';
 import { randomVggWeights, TORCH_STYLE_WEIGHT } from './lib/gatysModel.js';
 
 interface Request {
@@ -110,9 +110,9 @@ function inChild(req: Request): Promise<Result> {
   return runChildJson<Result>(['tiling', '--child', JSON.stringify(req)], '{"size"');
 }
 
-function format(r: Result, backend: string): string {
+function format(r: Result, backend: ConcreteBackend): string {
   const mem = [`peak tensors ${r.peakTensorMiB.toFixed(0)} MiB (weights ${r.weightsMiB.toFixed(0)})`];
-  if (r.backendMiB !== undefined) mem.push(`${backend === 'wasm' || backend === 'onnx' ? 'wasm heap' : 'gpu alloc'} ${r.backendMiB.toFixed(0)} MiB`);
+  if (r.backendMiB !== undefined) mem.push(`${backendMemoryLabel(backend)} ${r.backendMiB.toFixed(0)} MiB`);
   mem.push(`rss ${r.peakRssMiB.toFixed(0)} MiB`);
   const how = r.tiles > 1 ? `${r.tiles} tiles` : 'untiled';
   return `${String(r.size).padStart(4)}²  ${how.padEnd(9)} ${fmtS(r.sPerEval).padStart(6)} s/eval (setup ${fmtS(r.setupS)} s)  ${mem.join(', ')}`;

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
+import { tfBackendOf, type ConcreteBackend } from '../../companion/src/engine/backend.js';
 
 /**
  * Runs this bench entry again (same Node flags, e.g. tsx's loader) with `args`, and resolves with
@@ -29,6 +30,11 @@ export function runChildJson<T>(args: string[], prefix: string): Promise<T> {
       reject(new Error(reason ?? `exit code ${code}`));
     });
   });
+}
+
+/** What backendBytes measures for a backend: its wasm heap or its GPU allocation. */
+export function backendMemoryLabel(name: ConcreteBackend): string {
+  return tfBackendOf(name) === 'wasm' ? 'wasm heap' : 'gpu alloc';
 }
 
 /** wasm: the size of the wasm heap; webgpu: bytes the backend allocated on the GPU; else undefined. */

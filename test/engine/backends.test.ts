@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, describeBackend, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/backend.js';
+import { initBackend, describeBackend, tfBackendOf, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/backend.js';
 import { EngineError } from '../../companion/src/engine/errors.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
@@ -105,7 +105,7 @@ describe('backends', () => {
   async function use(name: ConcreteBackend): Promise<BackendInfo> {
     const info = started.get(name) ?? (await initBackend(name));
     started.set(name, info);
-    expect(await tf.setBackend(name === 'cuda' || name === 'native' ? 'tensorflow' : name.startsWith('onnx') ? 'wasm' : name)).toBe(true);
+    expect(await tf.setBackend(tfBackendOf(name))).toBe(true);
     return info;
   }
 
@@ -122,7 +122,7 @@ describe('backends', () => {
   it('auto picks an available backend, says which, and why the others were skipped', async () => {
     const info = await initBackend('auto');
     started.set(info.name, info);
-    expect(tf.getBackend()).toBe(info.name === 'onnx' ? 'wasm' : info.name);
+    expect(tf.getBackend()).toBe(tfBackendOf(info.name));
     expect(info.device.length).toBeGreaterThan(0);
     console.log(`auto: ${describeBackend(info)}`);
     const skipped = new Map(info.skipped.map((s) => [s.name, s.reason]));

@@ -55,6 +55,11 @@ const TF_NAME: Record<ConcreteBackend, string> = {
   cpu: 'cpu',
 };
 
+/** The TF.js backend that holds the tensors of a concrete backend (`wasm` under the onnx ones). */
+export function tfBackendOf(name: ConcreteBackend): string {
+  return TF_NAME[name];
+}
+
 /** Backend factories captured on first use so that a backend can be initialised again after shutdown. */
 type BackendFactory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
 const factories = new Map<string, { factory: BackendFactory; priority: number }>();
