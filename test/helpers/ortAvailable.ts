@@ -4,17 +4,17 @@
  */
 import { describe, it } from 'vitest';
 import type { OrtModule } from '../../companion/src/engine/onnx/ortObjective.js';
+import { importOrt } from '../../companion/src/engine/backends/onnx.js';
 
 export interface OrtAvailability {
   ort: OrtModule | undefined;
   reason: string;
 }
 
-/** Imports onnxruntime-node (CommonJS: its namespace may hold it under `default`). */
+/** Imports onnxruntime-node as the onnx backend does, or says why it cannot. */
 export async function loadOrt(suite: string): Promise<OrtAvailability> {
   try {
-    const mod = await import('onnxruntime-node');
-    return { ort: (mod as unknown as { default?: OrtModule }).default ?? mod, reason: '' };
+    return { ort: await importOrt(), reason: '' };
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0];
     console.log(`${suite} skipped: ${reason}`);

@@ -10,7 +10,7 @@ export interface TfjsNodeSetup {
 }
 
 /** True when a dynamic import failed because the package is not installed. */
-function isNotInstalled(err: unknown, pkg: string): boolean {
+export function isNotInstalled(err: unknown, pkg: string): boolean {
   const e = err as { code?: string; message?: string };
   return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(pkg);
 }

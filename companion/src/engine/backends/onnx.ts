@@ -7,6 +7,7 @@ import type { ObjectiveAccelerator } from '../accelerator.js';
 import { createOrtAccelerator, type OrtModule } from '../onnx/ortObjective.js';
 import { encodeModel } from '../onnx/protobuf.js';
 import { initWasm } from './wasm.js';
+import { isNotInstalled } from './native.js';
 
 /** What the onnx backend reports. */
 export interface OnnxSetup {
@@ -21,18 +22,7 @@ export interface OnnxSetup {
  * package on Linux and Windows x64).
  */
 export async function initOnnx(threads: number, provider: 'cpu' | 'webgpu' = 'cpu'): Promise<OnnxSetup> {
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if ((e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes('onnxruntime-node')) {
-      throw new Error('not installed: npm install onnxruntime-node');
-    }
-    throw new Error(`onnxruntime-node failed to load: ${String(e?.message).split('\n')[0]}`);
-  }
-  // onnxruntime-node exports CommonJS: the namespace may hold it under `default`.
-  const mod: OrtModule = (ort as unknown as { default?: OrtModule }).default ?? ort;
+  const mod = await importOrt();
   if (provider === 'webgpu') {
     const list = (mod as unknown as { listSupportedBackends?: () => Array<{ name: string; bundled: boolean }> }).listSupportedBackends?.() ?? [];
     if (!list.some((b) => b.name === 'webgpu' && b.bundled)) throw new Error(`this onnxruntime-node build has no WebGPU provider on ${process.platform}-${process.arch}`);
@@ -41,6 +31,18 @@ export async function initOnnx(threads: number, provider: 'cpu' | 'webgpu' = 'cp
   if (provider === 'webgpu') await checkWebGpuProvider(mod);
   const wasm = await initWasm(threads);
   return { accelerator, runtime: `${accelerator.description} + TF.js wasm${wasm.simd ? ' SIMD' : ''}` };
+}
+
+/** Imports onnxruntime-node; throws an Error whose message is the reason (e.g. not installed) when it cannot. */
+export async function importOrt(): Promise<OrtModule> {
+  try {
+    const ort = await import('onnxruntime-node');
+    // onnxruntime-node exports CommonJS: the namespace may hold it under `default`.
+    return (ort as unknown as { default?: OrtModule }).default ?? ort;
+  } catch (err) {
+    if (isNotInstalled(err, 'onnxruntime-node')) throw new Error('not installed: npm install onnxruntime-node');
+    throw new Error(`onnxruntime-node failed to load: ${String((err as Error)?.message).split('\n')[0]}`);
+  }
 }
 
 /** Runs a one-node graph on the WebGPU provider, so that a missing adapter fails here, with the reason. */
