@@ -240,13 +240,23 @@ describe('when to tile', () => {
     expect(defaultMemoryBudgetMiB('webgpu')).toBe(0);
     expect(defaultMemoryBudgetMiB('cpu')).toBe(0);
     const p = { ...base, tile: 0, memoryBudget: 0 };
-    expect(tileFor(512, 512, p, layers, undefined, 3072)).toBe(0);
+    expect(tileFor(512, 512, p, layers, { fallbackBudgetMiB: 3072 })).toBe(0);
     // 1024² untiled needs ~7 GiB: on wasm it runs in tiles instead of running out of heap.
-    const t = tileFor(1024, 1024, p, layers, undefined, 3072);
+    const t = tileFor(1024, 1024, p, layers, { fallbackBudgetMiB: 3072 });
     expect(t).toBeGreaterThan(0);
     expect(t).toBeLessThan(1024);
     // A budget given by the user wins over the fallback.
-    expect(tileFor(1024, 1024, { ...p, memoryBudget: 1 << 16 }, layers, undefined, 3072)).toBe(0);
+    expect(tileFor(1024, 1024, { ...p, memoryBudget: 1 << 16 }, layers, { fallbackBudgetMiB: 3072 })).toBe(0);
+  });
+
+  it("keeps an image untiled where an accelerator's memory holds it, whatever the fallback budget", () => {
+    const p = { ...base, tile: 0, memoryBudget: 0 };
+    const limit = estimateObjectiveBytes(1024, 1024, layers);
+    expect(tileFor(1024, 1024, p, layers, { fallbackBudgetMiB: 3072, untiledLimitBytes: limit })).toBe(0);
+    expect(tileFor(1024, 1024, p, layers, { fallbackBudgetMiB: 3072, untiledLimitBytes: limit - 1 })).toBeGreaterThan(0);
+    // A budget or tile the user gives still decides.
+    expect(tileFor(1024, 1024, { ...p, tile: 512 }, layers, { untiledLimitBytes: limit })).toBe(512);
+    expect(tileFor(1024, 1024, { ...p, memoryBudget: 3072 }, layers, { untiledLimitBytes: limit })).toBeGreaterThan(0);
   });
 
   it('says what to change when the full-size state alone exceeds the budget', () => {

@@ -11,7 +11,7 @@ import { EngineError } from './errors.js';
 import { createObjective, type Objective } from './objective.js';
 import { createTiledObjective } from './tiledObjective.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
-import { defaultMemoryBudgetMiB, estimateObjectiveBytes, tileFor } from './tiling.js';
+import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
@@ -57,14 +57,12 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       try {
         const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache, signal };
         // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget (given, or the
-        // backend's own limit) asks for them. An accelerator (host memory) takes what fits its limit.
-        const used = [...plan.content, ...plan.style];
-        const accelerated =
-          model.accelerator !== undefined &&
-          params.tile === 0 &&
-          params.memoryBudget === 0 &&
-          estimateObjectiveBytes(size.height, size.width, used, model.channels) <= model.accelerator.memoryLimitBytes;
-        const tile = accelerated ? 0 : tileFor(size.height, size.width, params, used, model.channels, defaultMemoryBudgetMiB(tf.getBackend()));
+        // backend's own limit) asks for them; an accelerator keeps what fits its memory untiled.
+        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style], {
+          channels: model.channels,
+          fallbackBudgetMiB: defaultMemoryBudgetMiB(tf.getBackend()),
+          untiledLimitBytes: model.accelerator?.memoryLimitBytes,
+        });
         objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
         const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
         image?.dispose();

@@ -187,25 +187,39 @@ export function defaultMemoryBudgetMiB(tfBackend: string): number {
   return tfBackend === 'wasm' ? 3072 : 0;
 }
 
+/** Options of tileFor. */
+export interface TileForOptions {
+  /** Widths of VGG19_LAYERS (default: the real VGG-19). */
+  channels?: readonly number[];
+  /** Budget (MiB) when params give none: the backend's own limit (defaultMemoryBudgetMiB). */
+  fallbackBudgetMiB?: number;
+  /**
+   * Where an accelerator evaluates untiled images in host memory: an image whose untiled estimate
+   * fits this many bytes stays untiled when params give neither a tile nor a budget.
+   */
+  untiledLimitBytes?: number;
+}
+
 /**
  * The tile size to use for an h×w scale (0 = untiled): params.tile when the image is larger than
- * one tile; otherwise, with a memory budget (params.memoryBudget, else `fallbackBudgetMiB`), a
- * tile chosen from the budget when the untiled estimate (plus full-size state) exceeds it. When the
- * full-size state alone (image, gradient, optimiser history), which tiling cannot shrink, exceeds
- * the budget, an EngineError `too_large` says what to change.
+ * one tile; untiled when an accelerator's limit holds it; otherwise, with a memory budget
+ * (params.memoryBudget, else the fallback), a tile chosen from the budget when the untiled
+ * estimate (plus full-size state) exceeds it. When the full-size state alone (image, gradient,
+ * optimiser history), which tiling cannot shrink, exceeds the budget, an EngineError `too_large`
+ * says what to change.
  */
 export function tileFor(
   h: number,
   w: number,
   params: Pick<StylizeParams, 'tile' | 'memoryBudget' | 'optimizer' | 'historySize'>,
   layers: readonly string[],
-  channels?: readonly number[],
-  fallbackBudgetMiB = 0,
+  { channels, fallbackBudgetMiB = 0, untiledLimitBytes }: TileForOptions = {},
 ): number {
   if (params.tile > 0) {
     const t = alignTile(params.tile, tileGeometry(layers).grid);
     return h > t || w > t ? t : 0;
   }
+  if (params.memoryBudget === 0 && untiledLimitBytes !== undefined && estimateObjectiveBytes(h, w, layers, channels) <= untiledLimitBytes) return 0;
   const budgetMiB = params.memoryBudget > 0 ? params.memoryBudget : fallbackBudgetMiB;
   if (budgetMiB <= 0) return 0;
   const reservedBytes = fullSizeCopies(params) * h * w * 3 * 4;
