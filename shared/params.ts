@@ -4,9 +4,9 @@
  * Validated with zod; every field has a default so `{}` is a valid request.
  */
 import { z } from 'zod';
-import { DEFAULT_STYLE_WEIGHT } from './defaults.js';
+import { DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT } from './defaults.js';
 
-export { DEFAULT_STYLE_WEIGHT };
+export { DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT };
 
 /** Layer names accepted everywhere: `block4_conv2`, or the paper's `conv4_2` / `relu4_2`. */
 export const LAYER_NAME = /^(block[1-5]_conv[1-4]|conv[1-5]_[1-4]|relu[1-5]_[1-4])$/;
@@ -31,8 +31,8 @@ export const stylizeParamsSchema = z
   .object({
     /** Longer side of the output, in pixels. */
     size: z.number().int().min(PARAM_LIMITS.minSize).max(PARAM_LIMITS.maxSize).default(512),
-    /** Optimiser iterations per scale. */
-    iterations: z.number().int().min(1).max(PARAM_LIMITS.maxIterations).default(300),
+    /** Optimiser iterations of the final (full-size) scale; each coarser scale runs twice as many (shared/schedule.ts). */
+    iterations: z.number().int().min(1).max(PARAM_LIMITS.maxIterations).default(DEFAULT_ITERATIONS),
     optimizer: z.enum(['lbfgs', 'adam']).default('lbfgs'),
     /** Adam step size, in 0..255 pixel units. */
     learningRate: z.number().finite().positive().max(1000).default(10),
@@ -58,8 +58,8 @@ export const stylizeParamsSchema = z
     styleScale: z.number().finite().min(0.05).max(4).default(1),
     /** Keep the content's colours: luminance-only transfer. */
     originalColors: z.boolean().default(false),
-    /** Coarse-to-fine scales (1 = single scale). */
-    scales: z.number().int().min(1).max(PARAM_LIMITS.maxScales).default(1),
+    /** Coarse-to-fine scales: 'auto' (from about 128 px, doubling up to size) or a count (1 = single scale). */
+    scales: z.union([z.literal('auto'), z.number().int().min(1).max(PARAM_LIMITS.maxScales)]).default('auto'),
     /** Emit a preview every N iterations (0 = never). */
     previewEvery: z.number().int().min(0).max(PARAM_LIMITS.maxIterations).default(0),
     /** Tile size for exact tiled gradients (0 = automatic from memoryBudget). */

@@ -52,6 +52,9 @@ export const jobProgressSchema = z.object({
   items: z.number().int(),
   scale: z.number().int(),
   scales: z.number().int(),
+  /** Size of the current scale's image (coarse-to-fine runs start small). */
+  width: z.number().int(),
+  height: z.number().int(),
   iteration: z.number().int(),
   iterations: z.number().int(),
   evaluations: z.number().int(),

@@ -5,7 +5,7 @@ import { gram } from '../../companion/src/engine/ops.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/colors.js';
 import { fitLongerSide, resizeImage } from '../../companion/src/engine/resize.js';
-import { scaleSizes } from '../../companion/src/engine/scales.js';
+import { scaleSizes } from '../../shared/schedule.js';
 import { noiseImage } from '../../companion/src/engine/random.js';
 
 beforeAll(async () => {

@@ -122,3 +122,99 @@ describe('Adam', () => {
     expect(tf.memory().numTensors).toBe(before + 2);
   });
 });
+
+/** Wraps f so that every point it is asked to evaluate is checked against the box [lo, hi]. */
+function boxWatched(f: EvaluateFn, lo: number, hi: number): { f: EvaluateFn; outside: () => number } {
+  let outside = 0;
+  return {
+    f: async (x) => {
+      const v = Array.from(await x.data());
+      if (v.some((e) => e < lo || e > hi)) outside++;
+      return f(x);
+    },
+    outside: () => outside,
+  };
+}
+
+/** f(x) = ½ |A x − b|² with a coupled (non-diagonal) A: its constrained minimum is not the clipped free one. */
+function coupledQuadratic(n: number): { f: EvaluateFn; kept: tf.Tensor[] } {
+  const A = tf.tidy(() => tf.add(tf.eye(n), tf.mul(0.4, tf.randomNormal([n, n], 0, 1, 'float32', 3))));
+  const b = tf.randomNormal([n, 1], 0, 2, 'float32', 4);
+  return {
+    kept: [A, b],
+    f: async (x) => {
+      const [loss, grad] = tf.tidy(() => {
+        const r = tf.sub(tf.matMul(A, tf.reshape(x, [n, 1])), b);
+        return [tf.mul(0.5, tf.sum(tf.square(r))), tf.reshape(tf.matMul(A, r, true, false), x.shape)];
+      });
+      const v = (await loss.data())[0];
+      loss.dispose();
+      return { loss: v, grad };
+    },
+  };
+}
+
+describe('box constraints', () => {
+  const box = { lower: 0, upper: 1 };
+
+  it('L-BFGS never leaves the box and reaches the constrained minimum of a quadratic whose free minimum lies outside', async () => {
+    const before = tf.memory().numTensors;
+    const n = 40;
+    const a = Array.from({ length: n }, (_, i) => 10 ** ((2 * i) / (n - 1)));
+    const c = Array.from({ length: n }, (_, i) => 0.5 + 0.8 * Math.sin(i)); // many targets below 0 or above 1
+    const watched = boxWatched(quadratic(a, c), box.lower, box.upper);
+    const x0 = tf.fill([n], 0.5);
+    const opt = createLbfgs(x0, watched.f, { historySize: 10, bounds: box });
+    const { losses } = await run(opt, 200, -Infinity);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]);
+    expect(watched.outside()).toBe(0);
+    const x = Array.from(await opt.x.data());
+    x.forEach((v, i) => expect(v).toBeCloseTo(Math.min(1, Math.max(0, c[i])), 2)); // separable: the minimum is the clipped target
+    opt.dispose();
+    x0.dispose();
+    expect(tf.memory().numTensors).toBe(before + 2);
+  });
+
+  it('L-BFGS satisfies the optimality conditions on a coupled problem (projected gradient ≈ 0), below the clipped free optimum', async () => {
+    const n = 30;
+    const { f, kept } = coupledQuadratic(n);
+    const x0 = tf.fill([n], 0.5);
+    const opt = createLbfgs(x0, f, { historySize: 10, bounds: box });
+    await run(opt, 300, -Infinity);
+    const g = opt.last!.grad;
+    const x = Array.from(await opt.x.data());
+    const gv = Array.from(await g.data());
+    // KKT: a free coordinate has zero gradient; one on the lower (upper) bound a gradient ≥ 0 (≤ 0).
+    x.forEach((xi, i) => {
+      if (xi <= 1e-6) expect(gv[i]).toBeGreaterThan(-5e-3);
+      else if (xi >= 1 - 1e-6) expect(gv[i]).toBeLessThan(5e-3);
+      else expect(Math.abs(gv[i])).toBeLessThan(5e-3);
+    });
+    const pinned = x.filter((xi) => xi <= 1e-6 || xi >= 1 - 1e-6).length;
+    expect(pinned).toBeGreaterThan(0); // the box is active
+    // The unconstrained minimum, clipped (what optimising freely then clipping delivers), is worse.
+    const free = createLbfgs(x0, f, { historySize: 10 });
+    await run(free, 300, -Infinity);
+    const clipped = tf.clipByValue(free.x, 0, 1);
+    const clippedLoss = await f(clipped);
+    expect(opt.last!.loss).toBeLessThan(clippedLoss.loss);
+    tf.dispose([clipped, clippedLoss.grad, x0, ...kept]);
+    free.dispose();
+    opt.dispose();
+  });
+
+  it('Adam projects after every step', async () => {
+    const before = tf.memory().numTensors;
+    const c = [1.7, -0.6, 0.4];
+    const watched = boxWatched(quadratic([1, 2, 3], c), box.lower, box.upper);
+    const x0 = tf.fill([3], 0.5);
+    const opt = createAdam(x0, watched.f, { learningRate: 0.05, bounds: box });
+    await run(opt, 400, -Infinity);
+    expect(watched.outside()).toBe(0);
+    const x = Array.from(await opt.x.data());
+    x.forEach((v, i) => expect(v).toBeCloseTo(Math.min(1, Math.max(0, c[i])), 2));
+    opt.dispose();
+    x0.dispose();
+    expect(tf.memory().numTensors).toBe(before + 2);
+  });
+});

@@ -103,8 +103,10 @@ describe('stylize', () => {
     const req = { content, styles: [style, style2], styleTargets: cache, params: params({ size: 48, scales: 2, iterations: 3, styleBlend: [2, 1] }), onProgress: (p: Progress) => seen.push(p) };
     const r = await stylize(model, req);
     expect(r.image.shape).toEqual([36, 48, 3]);
-    expect(seen.map((p) => `${p.scale}/${p.scales}:${p.iteration}`)).toEqual(['1/2:1', '1/2:2', '1/2:3', '2/2:1', '2/2:2', '2/2:3']);
-    expect(r.iterations).toBe(6);
+    // The coarser scale runs twice the final scale's iterations (shared/schedule.ts).
+    expect(seen.map((p) => `${p.scale}/${p.scales}:${p.iteration}/${p.iterations}`)).toEqual(['1/2:1/6', '1/2:2/6', '1/2:3/6', '1/2:4/6', '1/2:5/6', '1/2:6/6', '2/2:1/3', '2/2:2/3', '2/2:3/3']);
+    expect(seen.map((p) => `${p.width}x${p.height}`)).toEqual([...Array(6).fill('32x24'), ...Array(3).fill('48x36')]);
+    expect(r.iterations).toBe(9);
     expect(cache.computed).toBe(4); // 2 styles x 2 sizes
     r.image.dispose();
     // a second item of the batch reuses every target
@@ -119,7 +121,7 @@ describe('stylize', () => {
     const init = tf.fill([10, 10, 3], 128) as tf.Tensor3D;
     const seen: Progress[] = [];
     const r = await stylize(model, { content, styles: [style], initImage: init, params: params({ init: 'image', optimizer: 'adam', learningRate: 5, iterations: 5 }), onProgress: (p) => seen.push(p) });
-    expect(r.evaluations).toBe(5);
+    expect(r.evaluations).toBe(6); // one per iteration, and one of the delivered image (Adam's last evaluation is a step behind)
     expect(seen[0].losses.content).toBeGreaterThan(0); // not the content
     expect(seen.at(-1)!.losses.total).toBeLessThan(seen[0].losses.total);
     tf.dispose([r.image, init]);

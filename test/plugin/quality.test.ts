@@ -67,7 +67,7 @@ describe('stored settings', () => {
 });
 
 describe('progress', () => {
-  const p = { item: 2, items: 3, scale: 1, scales: 2, iteration: 5, iterations: 10, evaluations: 0, losses: { content: 0, style: 0, tv: 0, total: 0 }, elapsed: 1, eta: 75 };
+  const p = { item: 2, items: 3, scale: 1, scales: 2, width: 128, height: 96, iteration: 5, iterations: 10, evaluations: 0, losses: { content: 0, style: 0, tv: 0, total: 0 }, elapsed: 1, eta: 75 };
   it('computes per-layer fractions of a batch (item is 1-based)', () => {
     expect(itemFraction(p)).toBeCloseTo(0.75);
     expect(batchFractions(3, p)).toEqual([1, 0.75, 0]);

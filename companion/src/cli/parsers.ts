@@ -41,3 +41,8 @@ export function choiceOption<T extends string>(flag: string, choices: readonly T
     return value as T;
   };
 }
+
+/** Parses `--scales`: 'auto' or an integer. */
+export function scalesOption(flag: string): (value: string) => 'auto' | number {
+  return (value) => (value.trim() === 'auto' ? 'auto' : intOption(flag)(value));
+}

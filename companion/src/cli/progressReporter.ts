@@ -20,7 +20,7 @@ export function createProgressReporter(opts: { enabled: boolean; stream: NodeJS.
       if (!opts.enabled) return;
       const frac = p.iterations > 0 ? p.iteration / p.iterations : 0;
       const text =
-        `scale ${p.scale}/${p.scales} iter ${p.iteration}/${p.iterations} evals ${p.evaluations} ` +
+        `scale ${p.scale}/${p.scales} (${p.width}×${p.height}) iter ${p.iteration}/${p.iterations} evals ${p.evaluations} ` +
         `loss ${p.losses.total.toPrecision(4)} elapsed ${formatDuration(p.elapsed)} eta ${formatDuration(p.eta)}`;
       if (tty) {
         const width = 24;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from '../cli.js';
-import { choiceOption, intOption, listOption, numberListOption, numberOption } from './parsers.js';
-import { stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
+import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
+import { DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
 import { readImageFile, ImageError, type DecodedImage } from '../io/images.js';
 import { encodePng } from '../io/images.js';
@@ -33,7 +33,7 @@ interface StylizeFlags {
   pooling?: 'max' | 'avg';
   styleScale?: number;
   originalColors?: boolean;
-  scales?: number;
+  scales?: 'auto' | number;
   tile?: number;
   memoryBudget?: number;
   backend: string;
@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .argument('<styles...>', 'style image(s); several are blended (see --style-blend)')
     .requiredOption('-o, --output <file>', 'output PNG path')
     .option('--size <px>', 'longer side of the output in pixels (default 512)', intOption('--size'))
-    .option('--iterations <n>', 'optimiser iterations per scale (default 300)', intOption('--iterations'))
+    .option('--iterations <n>', `iterations of the final scale; each coarser scale runs twice as many (default ${DEFAULT_ITERATIONS})`, intOption('--iterations'))
     .option('--optimizer <name>', 'lbfgs (default) or adam', choiceOption('--optimizer', ['lbfgs', 'adam'] as const))
     .option('--learning-rate <lr>', 'Adam step size in 0..255 pixel units (default 10)', numberOption('--learning-rate'))
     .option('--content-weight <a>', 'α, weight of the content loss', numberOption('--content-weight'))
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--pooling <mode>', 'max (default) or avg', choiceOption('--pooling', ['max', 'avg'] as const))
     .option('--style-scale <s>', 'style images are resized to size × s (default 1)', numberOption('--style-scale'))
     .option('--original-colors', "keep the content's colours (luminance-only transfer)")
-    .option('--scales <n>', 'coarse-to-fine scales (default 1)', intOption('--scales'))
+    .option('--scales <n>', "coarse-to-fine: 'auto' (default: from about 128 px, doubling) or a count (1 = single scale)", scalesOption('--scales'))
     .option('--tile <px>', 'compute exact gradients tile by tile with this tile size', intOption('--tile'))
     .option('--memory-budget <mib>', 'tile automatically when an image would need more device memory (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')

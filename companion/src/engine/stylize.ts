@@ -21,7 +21,9 @@ import { fitLongerSide, resizeImage, type Size } from './resize.js';
 import { noiseImage } from './random.js';
 import { transferLuminance } from './colors.js';
 import { makePreview } from './preview.js';
-import { scaleSizes } from './scales.js';
+import { planSchedule, stalled } from '../../../shared/schedule.js';
+import { PIXEL_BOX } from './optimizers/box.js';
+import { createEtaClock } from './eta.js';
 import { createStyleTargetCache } from './styleTargets.js';
 import type { LossTerms, Progress, RgbImage, StylizeRequest, StylizeResult } from './types.js';
 import type { Vgg19 } from './vgg19.js';
@@ -39,18 +41,20 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
   checkRequest(req);
   const plan = resolveLayers(params, model.availableLayers);
   const [contentH, contentW] = req.content.shape;
-  const scales = scaleSizes(params.size, params.scales).map((side) => fitLongerSide(contentH, contentW, side));
-  checkSizes(req, params, scales, minSideFor([...plan.content, ...plan.style]));
+  const schedule = planSchedule(params.size, params.scales, params.iterations).map((s) => ({ ...s, size: fitLongerSide(contentH, contentW, s.side) }));
+  checkSizes(req, params, schedule.map((s) => s.size), minSideFor([...plan.content, ...plan.style]));
 
   const cache = req.styleTargets ?? createStyleTargetCache();
-  const eta = etaClock(scales, params.iterations, started);
+  const eta = createEtaClock(schedule.map((s) => ({ pixels: s.size.height * s.size.width, iterations: s.iterations })), params.optimizer);
   let image: tf.Tensor4D | null = null;
+  let output: RgbImage | null = null;
   let losses: LossTerms = { content: NaN, style: NaN, tv: NaN, total: NaN };
   let iterations = 0;
   let evaluations = 0;
   try {
-    for (let s = 0; s < scales.length; s++) {
-      const size = scales[s];
+    for (let s = 0; s < schedule.length; s++) {
+      const { size, iterations: planned } = schedule[s];
+      const last = s === schedule.length - 1;
       const content = resizeImage(req.content, size.height, size.width);
       let objective: Objective | undefined;
       let optimizer: Optimizer<TermsEvaluated> | undefined;
@@ -69,30 +73,56 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
         image = null;
         optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params)));
         init.dispose();
+        eta.scaleReady(s);
 
-        for (let it = 1; it <= params.iterations; it++) {
+        const totals: number[] = [];
+        for (let it = 1; it <= planned; it++) {
           throwIfAborted(signal);
           const { converged } = await optimizer.step();
           losses = optimizer.last!.terms;
+          totals.push(losses.total);
+          // L-BFGS's loss decreases monotonically, so a stall is real; Adam's is noisy and read back sparsely.
+          const done = converged || it === planned || (params.optimizer === 'lbfgs' && stalled(totals));
           const progress: Progress = {
             scale: s + 1,
-            scales: scales.length,
+            scales: schedule.length,
+            width: size.width,
+            height: size.height,
             iteration: it,
-            iterations: params.iterations,
+            iterations: planned,
             evaluations: evaluations + optimizer.evaluations,
             losses,
             elapsed: (performance.now() - started) / 1000,
-            eta: eta(s, it),
+            eta: eta.iterationDone(s, it, optimizer.evaluations, done),
           };
-          if (params.previewEvery > 0 && (it % params.previewEvery === 0 || converged)) {
+          if (params.previewEvery > 0 && (it % params.previewEvery === 0 || done)) {
             progress.preview = await makePreview(optimizer.x as tf.Tensor4D, params.originalColors ? (x) => transferLuminance(x, tf.expandDims(content, 0) as tf.Tensor4D) : undefined);
           }
           req.onProgress?.(progress);
-          if (converged) break;
+          if (done) break;
         }
         iterations += optimizer.iterations;
         evaluations += optimizer.evaluations;
-        image = tf.clone(optimizer.x) as tf.Tensor4D;
+        if (!last) {
+          image = tf.clone(optimizer.x) as tf.Tensor4D;
+          continue;
+        }
+        // The delivered image. The optimisers keep it inside 0..255, so the clip only guards rounding.
+        output = tf.tidy(() => {
+          const x = tf.clipByValue(tf.squeeze(optimizer!.x, [0]), 0, 255) as RgbImage;
+          return params.originalColors ? transferLuminance(x, content) : x;
+        });
+        // Report the losses of what is delivered: L-BFGS's last evaluation is at its iterate; Adam's is
+        // one step behind, and original colours change the image, so those are evaluated once more.
+        if (params.optimizer !== 'lbfgs' || params.originalColors) {
+          const delivered = tf.expandDims(output, 0) as tf.Tensor4D;
+          try {
+            losses = await evaluateTerms(objective, delivered);
+            evaluations++;
+          } finally {
+            delivered.dispose();
+          }
+        }
       } finally {
         optimizer?.dispose();
         objective?.dispose();
@@ -100,14 +130,11 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       }
     }
     throwIfAborted(signal);
-    const finalSize = scales[scales.length - 1];
-    const output = tf.tidy(() => {
-      const x = tf.clipByValue(tf.squeeze(image!, [0]), 0, 255) as RgbImage;
-      if (!params.originalColors) return x;
-      return transferLuminance(x, resizeImage(req.content, finalSize.height, finalSize.width));
-    });
+    const finalSize = schedule[schedule.length - 1].size;
+    const result = output!;
+    output = null;
     return {
-      image: output,
+      image: result,
       width: finalSize.width,
       height: finalSize.height,
       losses,
@@ -118,8 +145,17 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
     };
   } finally {
     image?.dispose();
+    output?.dispose();
     if (!req.styleTargets) cache.dispose();
   }
+}
+
+/** One loss evaluation at x with every term read back (its gradient is dropped). */
+async function evaluateTerms(objective: Objective, x: tf.Tensor4D): Promise<LossTerms> {
+  const e = await objective.evaluate(x);
+  e.grad.dispose();
+  const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
+  return { content, style, tv, total };
 }
 
 /**
@@ -158,9 +194,10 @@ function evaluator(objective: Objective, signal: AbortSignal | undefined, mustRe
 
 /** L-BFGS (default) or Adam, as the parameters say. */
 function createOptimizer(params: StylizeParams, init: tf.Tensor4D, evaluate: EvaluateFn<TermsEvaluated>): Optimizer<TermsEvaluated> {
+  // The pixels stay in 0..255 throughout: what the optimiser reaches is what is delivered.
   return params.optimizer === 'adam'
-    ? createAdam(init, evaluate, { learningRate: params.learningRate })
-    : createLbfgs(init, evaluate, { historySize: params.historySize });
+    ? createAdam(init, evaluate, { learningRate: params.learningRate, bounds: PIXEL_BOX })
+    : createLbfgs(init, evaluate, { historySize: params.historySize, bounds: PIXEL_BOX });
 }
 
 /** The first scale's starting image [1,H,W,3]: the content, seeded noise, or the given image resized. */
@@ -173,17 +210,6 @@ function initialImage(req: StylizeRequest, content: tf.Tensor3D, size: Size): tf
     default:
       return tf.expandDims(content, 0) as tf.Tensor4D;
   }
-}
-
-/** ETA from the time per (pixel × iteration) so far, over the work left in this and later scales. */
-function etaClock(scales: Size[], iterationsPerScale: number, started: number): (scale: number, iteration: number) => number {
-  const pixels = scales.map((s) => s.height * s.width);
-  const total = pixels.reduce((a, p) => a + p * iterationsPerScale, 0);
-  return (scale, iteration) => {
-    const done = pixels.slice(0, scale).reduce((a, p) => a + p * iterationsPerScale, 0) + pixels[scale] * iteration;
-    const elapsed = (performance.now() - started) / 1000;
-    return done > 0 ? (elapsed / done) * (total - done) : 0;
-  };
 }
 
 function isRgb(t: tf.Tensor | undefined): t is tf.Tensor3D {

@@ -38,6 +38,9 @@ export interface Progress {
   /** 1-based index of the current scale and the number of scales. */
   scale: number;
   scales: number;
+  /** Size of the current scale's image. */
+  width: number;
+  height: number;
   /** Optimiser iterations done in this scale, and planned for it. */
   iteration: number;
   iterations: number;

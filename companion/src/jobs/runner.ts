@@ -48,6 +48,8 @@ function jobProgress(p: Progress, item: number, items: number, itemStart: number
     items,
     scale: p.scale,
     scales: p.scales,
+    width: p.width,
+    height: p.height,
     iteration: p.iteration,
     iterations: p.iterations,
     evaluations: p.evaluations,

@@ -4,9 +4,16 @@
  * recursion is done with tensor ops and only scalars (loss, dot products) are read back.
  * Every accepted step satisfies the sufficient-decrease (Armijo) condition, so the loss strictly
  * decreases; a non-descent direction or a failed line search resets the history to steepest descent.
+ *
+ * With `bounds`, a projected L-BFGS in the spirit of L-BFGS-B: the coordinates pinned on a bound by
+ * their gradient (the active set) do not move; the two-loop recursion runs on the gradient of the
+ * free coordinates; the direction is cut where it would leave the box from a bound; and the line
+ * search runs on the projected path P(x + t·d), with the Armijo test on the actual step P(x+td) − x
+ * and the slope of that path (free, not-yet-clipped coordinates). Every iterate stays in the box.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './types.js';
+import { movable, project, projectedGradient, type Box } from './box.js';
 
 /** L-BFGS settings. */
 export interface LbfgsOptions {
@@ -25,12 +32,17 @@ export interface LbfgsOptions {
   /** Stop when the loss changes by less than this (relative) or the gradient's max-abs is below gradTolerance. */
   changeTolerance?: number;
   gradTolerance?: number;
+  /** Keep every iterate inside this box (projected L-BFGS); unconstrained when absent. */
+  bounds?: Box;
 }
 
 interface Trial<E> {
   t: number;
   f: number;
+  /** Slope of the (projected) path at t. */
   dphi: number;
+  /** The first-order decrease predicted for this step, g0·(x_t − x): t·dphi0 on an unconstrained line. */
+  lin: number;
   x: tf.Tensor | null;
   e: E | null;
 }
@@ -44,9 +56,10 @@ export function createLbfgs<E extends Evaluated>(x0: tf.Tensor, evaluate: Evalua
   const firstStepRms = opts.firstStepRms ?? 1;
   const changeTol = opts.changeTolerance ?? 1e-9;
   const gradTol = opts.gradTolerance ?? 1e-7;
+  const box = opts.bounds;
   const n = x0.size;
 
-  let x = tf.clone(x0);
+  let x = box ? project(box, x0) : tf.clone(x0);
   let cur: E | undefined;
   let iterations = 0;
   let evaluations = 0;
@@ -80,30 +93,46 @@ export function createLbfgs<E extends Evaluated>(x0: tf.Tensor, evaluate: Evalua
     });
   }
 
+  /** In a box, d with the coordinates zeroed that are pinned (active) or that d would push out of the box from a bound. */
+  function boxed(d: tf.Tensor): tf.Tensor {
+    if (!box) return d;
+    const out = tf.tidy(() => tf.mul(d, tf.mul(movable(box, x, tf.neg(cur!.grad)), movable(box, x, d))));
+    d.dispose();
+    return out;
+  }
+
   async function evalAt(point: tf.Tensor): Promise<E> {
     const e = await evaluate(point);
     evaluations++;
     return e;
   }
 
-  /** Strong-Wolfe line search along d from (x, f0, dphi0); returns an accepted trial or null. */
-  async function lineSearch(d: tf.Tensor, f0: number, dphi0: number, t1: number): Promise<Trial<E> | null> {
+  /** Strong-Wolfe line search along the (projected) path x + t·d from (x, g0, f0, dphi0); returns an accepted trial or null. */
+  async function lineSearch(d: tf.Tensor, g0: tf.Tensor, f0: number, dphi0: number, t1: number): Promise<Trial<E> | null> {
     const live = new Set<Trial<E>>();
     let used = 0;
     const tryStep = async (t: number): Promise<Trial<E>> => {
-      const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)));
-      const trial: Trial<E> = { t, f: NaN, dphi: NaN, x: xt, e: null };
+      const xt = tf.tidy(() => (box ? project(box, tf.add(x, tf.mul(d, t))) : tf.add(x, tf.mul(d, t))));
+      const trial: Trial<E> = { t, f: NaN, dphi: NaN, lin: t * dphi0, x: xt, e: null };
       live.add(trial);
       used++;
       trial.e = await evalAt(xt);
       trial.f = trial.e.loss;
-      [trial.dphi] = await readScalars([dot(trial.e.grad, d)]);
+      if (box) {
+        const grad = trial.e.grad;
+        [trial.dphi, trial.lin] = await readScalars([
+          tf.tidy(() => dot(grad, tf.mul(d, movable(box, xt, d)))),
+          tf.tidy(() => dot(g0, tf.sub(xt, x))),
+        ]);
+      } else {
+        [trial.dphi] = await readScalars([dot(trial.e.grad, d)]);
+      }
       return trial;
     };
-    const armijo = (tr: Trial<E>) => Number.isFinite(tr.f) && tr.f <= f0 + c1 * tr.t * dphi0;
+    const armijo = (tr: Trial<E>) => Number.isFinite(tr.f) && tr.f <= f0 + c1 * tr.lin;
     let result: Trial<E> | null = null;
     try {
-      const origin: Trial<E> = { t: 0, f: f0, dphi: dphi0, x: null, e: null };
+      const origin: Trial<E> = { t: 0, f: f0, dphi: dphi0, lin: 0, x: null, e: null };
       let prev = origin;
       let t = t1;
       let lo: Trial<E> | null = null;
@@ -183,6 +212,8 @@ export function createLbfgs<E extends Evaluated>(x0: tf.Tensor, evaluate: Evalua
       const f0 = cur.loss;
       let accepted: Trial<E> | null = null;
       let d: tf.Tensor | null = null;
+      // In a box: the gradient of the free coordinates (the active set is held still this step).
+      const gFree = box ? projectedGradient(box, x, g) : g;
       try {
         for (let attempt = 0; attempt < 2 && !accepted; attempt++) {
           if (attempt > 0) {
@@ -190,27 +221,29 @@ export function createLbfgs<E extends Evaluated>(x0: tf.Tensor, evaluate: Evalua
             resetHistory();
           }
           d?.dispose();
-          d = direction(g);
+          d = boxed(direction(gFree));
           let [dphi0] = await readScalars([dot(g, d)]);
           if (!(dphi0 < 0)) {
             resetHistory();
             d.dispose();
-            d = tf.neg(g);
+            d = tf.neg(gFree); // projected steepest descent: moves only free coordinates, into the box
             [dphi0] = await readScalars([dot(g, d)]);
           }
-          if (!(dphi0 < 0)) break; // zero gradient: nothing to do
+          if (!(dphi0 < 0)) break; // zero (projected) gradient: nothing to do
           const t1 = history.length === 0 ? (firstStepRms * Math.sqrt(n)) / Math.sqrt(-dphi0) : 1;
-          accepted = await lineSearch(d, f0, dphi0, t1);
+          accepted = await lineSearch(d, g, f0, dphi0, t1);
         }
       } finally {
         d?.dispose();
+        if (gFree !== g) gFree.dispose();
       }
       iterations++;
       if (!accepted) return { converged: true };
 
       const next = accepted.e!;
       const [s, y] = tf.tidy(() => [tf.sub(accepted.x!, x), tf.sub(next.grad, g)]);
-      const [ys, yy, gMax] = await readScalars([dot(y, s), dot(y, y), tf.tidy(() => tf.max(tf.abs(next.grad)) as tf.Scalar)]);
+      const gMaxOf = () => tf.max(tf.abs(box ? projectedGradient(box, accepted.x!, next.grad) : next.grad)) as tf.Scalar;
+      const [ys, yy, gMax] = await readScalars([dot(y, s), dot(y, y), tf.tidy(gMaxOf)]);
       if (ys > 1e-10 * yy && ys > 0) {
         history.push({ s, y, rho: 1 / ys });
         gamma = ys / yy;
