@@ -10,6 +10,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   server: { about: 'end-to-end job latency through the companion vs the engine directly, and time to first preview', load: () => import('./server.js') },
   ops: { about: 'fast ops (custom gradients, fused conv) vs stock TF.js ops, same loss+gradient', load: () => import('./ops.js') },
   adam: { about: 'wall time of N Adam iterations through the engine (compare torch_gatys.py --adam-iters)', load: () => import('./adam.js') },
+  schedule: { about: 'time to a delivered image: candidate schedules vs PyTorch L-BFGS (300 evals) on the same loss, judged on the PNGs', load: () => import('./schedule.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
 };

@@ -33,6 +33,11 @@ export const infoSchema = z.object({
     maxSize: z.number().int(),
     maxIterations: z.number().int(),
   }),
+  /**
+   * Seconds per loss+gradient evaluation of a referenceSide² image, measured by the companion at
+   * start-up (null until measured); shared/schedule.ts's estimateSeconds turns it into a run's time.
+   */
+  speed: z.object({ referenceSide: z.number().int(), secondsPerEvaluation: z.number() }).nullable(),
 });
 export type Info = z.infer<typeof infoSchema>;
 

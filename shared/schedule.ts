@@ -61,9 +61,12 @@ export function planSchedule(size: number, scales: ScalesSetting, iterations: nu
   return sides.map((side, i) => ({ side, iterations: Math.round(iterations * COARSE_ITERATION_GROWTH ** (n - 1 - i)) }));
 }
 
-/** The schedule's work in evaluations of a `referenceSide`² image (an evaluation's cost grows with its pixels). */
-export function scheduleWork(plan: ScalePlan[], optimizer: keyof typeof EVALUATIONS_PER_ITERATION, referenceSide: number): number {
-  return plan.reduce((w, s) => w + s.iterations * EVALUATIONS_PER_ITERATION[optimizer] * (s.side / referenceSide) ** 2, 0);
+/**
+ * The schedule's work in evaluations of a `referenceSide`² image (an evaluation's cost grows with
+ * its pixels); `aspect` is the image's shorter side over its longer one.
+ */
+export function scheduleWork(plan: ScalePlan[], optimizer: keyof typeof EVALUATIONS_PER_ITERATION, referenceSide: number, aspect = 1): number {
+  return plan.reduce((w, s) => w + s.iterations * EVALUATIONS_PER_ITERATION[optimizer] * ((s.side / referenceSide) ** 2) * aspect, 0);
 }
 
 /** A companion's measured speed: seconds per loss+gradient evaluation of a referenceSide² image. */
@@ -72,9 +75,9 @@ export interface MeasuredSpeed {
   secondsPerEvaluation: number;
 }
 
-/** Estimated seconds to run `plan` at `speed` (an upper bound: scales may stop early). */
-export function estimateSeconds(plan: ScalePlan[], optimizer: keyof typeof EVALUATIONS_PER_ITERATION, speed: MeasuredSpeed): number {
-  return scheduleWork(plan, optimizer, speed.referenceSide) * speed.secondsPerEvaluation;
+/** Estimated seconds to run `plan` at `speed` (an upper bound: scales may stop early); `aspect` as in scheduleWork. */
+export function estimateSeconds(plan: ScalePlan[], optimizer: keyof typeof EVALUATIONS_PER_ITERATION, speed: MeasuredSpeed, aspect = 1): number {
+  return scheduleWork(plan, optimizer, speed.referenceSide, aspect) * speed.secondsPerEvaluation;
 }
 
 /** Whether a scale should stop: its loss fell by less than STOP_TOLERANCE over the last STOP_WINDOW iterations. */

@@ -10,6 +10,7 @@ import { UsageError } from '../cli.js';
 import type { AppHandle } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
+import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { defaultDataDir, fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
 import { choiceOption, intOption } from './parsers.js';
 
@@ -97,7 +98,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     import('../log.js'),
     import('../presets/service.js'),
   ]);
-  const { describeBackend } = await import('../engine/backend.js');
+  const [{ describeBackend }, { measureSpeed }] = await Promise.all([import('../engine/backend.js'), import('../engine/speed.js')]);
   const logger = createLogger({ level: flags.logLevel });
   const dataDir = flags.dataDir ?? defaultDataDir();
   const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));
@@ -107,8 +108,10 @@ async function runServe(flags: ServeFlags): Promise<void> {
     const { token, path: tokenFile, created } = await loadOrCreateToken(dataDir);
     // Team presets (SQLite in the data dir): the pairing token acts as the local team, `teams create` tokens as theirs.
     teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), limits: flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {} });
+    // The engine's speed for GET /v1/info (clients estimate run times from it), measured once the server is up.
+    let speed: MeasuredSpeed | null = null;
     handle = createApp({
-      engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget },
+      engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget, speed: () => speed },
       weightsInfo: { source: engine.weights.source, layers: engine.weights.layers },
       authenticate: teamPresets.authenticate,
       presets: teamPresets.presets,
@@ -134,6 +137,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
     out(`backend: ${describeBackend(engine.backend)}`);
     out(`weights: ${engine.weights.source} (${engine.weights.layers.length} layers)`);
     out(`pairing token: ${token}${created ? `  (new; stored in ${tokenFile})` : ''}`);
+    measureSpeed(engine.model).then(
+      (s) => {
+        speed = s;
+        logger.info({ speed: s }, 'measured the engine speed');
+      },
+      (err: unknown) => logger.warn({ err }, 'could not measure the engine speed'),
+    );
     if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
       out(`warning: listening on ${flags.host}; only Host names given with --allowed-host (and loopback) are accepted`);
     }

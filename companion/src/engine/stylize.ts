@@ -68,7 +68,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
           untiledLimitBytes: model.accelerator?.memoryLimitBytes,
         });
         objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
-        const init: tf.Tensor4D = image ? resizeImage(image, size.height, size.width) : initialImage(req, content, size);
+        const init: tf.Tensor4D = image ? warmStart(image, content) : initialImage(req, content, size);
         image?.dispose();
         image = null;
         optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params)));
@@ -104,7 +104,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
         iterations += optimizer.iterations;
         evaluations += optimizer.evaluations;
         if (!last) {
-          image = tf.clone(optimizer.x) as tf.Tensor4D;
+          image = tf.tidy(() => tf.sub(optimizer!.x, tf.expandDims(content, 0))) as tf.Tensor4D; // what this scale added to the content
           continue;
         }
         // The delivered image. The optimisers keep it inside 0..255, so the clip only guards rounding.
@@ -148,6 +148,19 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
     output?.dispose();
     if (!req.styleTargets) cache.dispose();
   }
+}
+
+/**
+ * The next scale's start: the content at the new size plus what the coarser scale added to its
+ * content, upsampled. Upsampling the coarse result itself would start the finer scale from a blurred
+ * photo (its content loss far from the optimum); this keeps the photo's fine detail and the coarse
+ * scale's style. The optimiser projects it into 0..255.
+ */
+function warmStart(added: tf.Tensor4D, content: tf.Tensor3D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const up = resizeImage(added, content.shape[0], content.shape[1]);
+    return tf.add(up, tf.expandDims(content, 0)) as tf.Tensor4D;
+  });
 }
 
 /** One loss evaluation at x with every term read back (its gradient is dropped). */

@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.json({ limit: '1mb' }));
   app.use(
     `${API_PREFIX}/info`,
-    infoRouter({ backend: deps.engine.backend, weights: deps.weightsInfo, queue, limits }),
+    infoRouter({ backend: deps.engine.backend, weights: deps.weightsInfo, queue, limits, speed: deps.engine.speed }),
   );
   app.use(
     `${API_PREFIX}/jobs`,

@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import type { Vgg19 } from '../engine/vgg19.js';
+import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import type { RetentionOptions } from '../jobs/retention.js';
 import type { Authenticate } from './auth.js';
 import type { ServerLimits } from './limits.js';
@@ -26,7 +27,7 @@ export interface AppDeps {
    * The network and the device it runs on; `memoryBudgetMiB` is the device-memory budget for jobs
    * whose params give neither a tile nor a budget (large images are then computed in exact tiles).
    */
-  engine: { model: Vgg19; backend: { name: string; device: string }; memoryBudgetMiB?: number };
+  engine: { model: Vgg19; backend: { name: string; device: string }; memoryBudgetMiB?: number; speed?: () => MeasuredSpeed | null };
   weightsInfo: { source: string; layers: string[] };
   /** Token → team; every route but health requires a token it accepts. */
   authenticate: Authenticate;

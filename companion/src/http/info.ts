@@ -4,6 +4,7 @@ import type { Info } from '../../../shared/protocol.js';
 import { VERSION } from '../version.js';
 import type { JobQueue } from '../jobs/queue.js';
 import type { ServerLimits } from './limits.js';
+import type { MeasuredSpeed } from '../../../shared/schedule.js';
 
 /** What the info route reports. */
 export interface InfoDeps {
@@ -11,6 +12,8 @@ export interface InfoDeps {
   weights: { source: string; layers: string[] };
   queue: JobQueue;
   limits: ServerLimits;
+  /** The engine's measured speed, once known. */
+  speed?: () => MeasuredSpeed | null;
 }
 
 /** Router answering the Info object. */
@@ -31,6 +34,7 @@ export function infoRouter(deps: InfoDeps): Router {
         maxSize: limits.maxSize,
         maxIterations: limits.maxIterations,
       },
+      speed: deps.speed?.() ?? null,
     };
     res.json(body);
   });

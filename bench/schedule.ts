@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- schedule [--sizes 256,512] [--pairs tubingen:starry_night,golden_gate:the_scream,tubingen:shipwreck]
+ * [--schedules 'default;scales=1,iterations=300'] [--torch-evals 300] [--backend onnx] [--python /usr/bin/python3]`
+ *
+ * Time to a delivered image: for each size and content × style pair from ../shared/images, runs
+ * PyTorch L-BFGS for N evaluations of the same loss (../shared/bench/torch_ref.py optim) and each
+ * candidate schedule of `atelier stylize` as whole commands (start-up included), then judges every
+ * delivered PNG with the same independent evaluator (torch_ref.py eval). The loss is the issue's:
+ * real VGG-19 block1-3 weights, content conv3_2, style conv1_1,conv2_1,conv3_1, α=1, β=100, γ=1e4.
+ * Inputs are pre-sized with Lanczos (the content to the output size, the style to the same longer
+ * side) so both programs see the same pixels. Prints figures; never passes or fails.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
+import { median } from './lib/child.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const shared = path.resolve(repo, '../shared');
+const WEIGHTS = path.join(shared, 'models/vgg19-block1-3/vgg19_block1-3_notop.h5');
+const TORCH_REF = path.join(shared, 'bench/torch_ref.py');
+const LOSS = { contentLayers: 'conv3_2', styleLayers: 'conv1_1,conv2_1,conv3_1', alpha: 1, beta: 100, gamma: 1e4 };
+
+interface Judged {
+  total: number;
+  style: number;
+  content: number;
+}
+
+/** Runs a command; resolves with its stdout and the wall time of the whole command. */
+function timed(cmd: string, args: string[]): Promise<{ stdout: string; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - t0) / 1000;
+      if (code === 0) resolve({ stdout: out, seconds });
+      else reject(new Error(`${path.basename(cmd)} exited ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+    });
+  });
+}
+
+const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? 'null') as T;
+
+/** Writes `name`'s image with its longer side `side` (PIL Lanczos, as torch_ref.py resizes) to dir; returns the path and size. */
+function presize(python: string, name: string, side: number, dir: string): { file: string; width: number; height: number } {
+  const file = path.join(dir, `${name}-${side}.png`);
+  const code = `import sys,json\nfrom PIL import Image\nim=Image.open(sys.argv[1]).convert('RGB')\ns=int(sys.argv[2])/max(im.size)\nw,h=max(1,round(im.size[0]*s)),max(1,round(im.size[1]*s))\nim.resize((w,h),Image.LANCZOS).save(sys.argv[3])\nprint(json.dumps([w,h]))`;
+  const r = spawnSync(python, ['-c', code, path.join(shared, 'images', `${name}.jpg`), String(side), file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pre-sizing ${name}: ${r.stderr.trim().split('\n').pop()}`);
+  const [width, height] = JSON.parse(r.stdout) as [number, number];
+  return { file, width, height };
+}
+
+/** `k=v,k=v` → `--k v --k v` (camelCase keys become kebab-case flags); 'default' → no flags. */
+function scheduleFlags(spec: string): string[] {
+  if (spec === 'default') return [];
+  return spec.split(',').flatMap((kv) => {
+    const [k, v] = kv.split('=');
+    return [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v];
+  });
+}
+
+/** Entry point. */
+export async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv);
+  const sizes = intList(flags.get('sizes'), [256, 512]);
+  const pairs = (flags.get('pairs') ?? 'tubingen:starry_night,golden_gate:the_scream,tubingen:shipwreck').split(',').map((p) => p.split(':') as [string, string]);
+  const schedules = (flags.get('schedules') ?? 'default;scales=1,iterations=300').split(';');
+  const torchEvals = intFlag(flags, 'torch-evals', 300);
+  const backend = flags.get('backend') ?? 'onnx';
+  const python = flags.get('python') ?? process.env.ATELIER_PYTHON ?? '/usr/bin/python3';
+  for (const need of [WEIGHTS, TORCH_REF]) {
+    if (!existsSync(need)) {
+      console.log(`schedule: skipped: ${need} is missing (it comes with the shared folder beside the checkout)`);
+      return;
+    }
+  }
+  const probe = spawnSync(python, ['-c', 'import torch, h5py, PIL'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    console.log(`schedule: skipped: PyTorch is missing (${python}); on Debian: apt-get install -y python3-torch python3-h5py python3-pil libopenblas0-pthread`);
+    return;
+  }
+  const lossFlags = ['--alpha', String(LOSS.alpha), '--beta', String(LOSS.beta), '--gamma', String(LOSS.gamma)];
+  const atelierLoss = ['--content-layers', LOSS.contentLayers, '--style-layers', LOSS.styleLayers, '--content-weight', String(LOSS.alpha), '--style-weight', String(LOSS.beta), '--tv-weight', String(LOSS.gamma)];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-schedule-'));
+  const ratios = new Map<string, { loss: number[]; time: number[] }>();
+  console.log(`schedule: ${backend}, ${os.cpus().length} cores; loss: content ${LOSS.contentLayers}, style ${LOSS.styleLayers}, α=${LOSS.alpha} β=${LOSS.beta} γ=${LOSS.gamma}; PyTorch L-BFGS ${torchEvals} evaluations as the baseline`);
+  try {
+    for (const size of sizes) {
+      for (const [contentName, styleName] of pairs) {
+        const content = presize(python, contentName, size, dir);
+        const style = presize(python, styleName, size, dir);
+        const judge = async (png: string): Promise<Judged> =>
+          lastJson<Judged>((await timed(python, [TORCH_REF, 'eval', content.file, style.file, png, '--weights', WEIGHTS, ...lossFlags])).stdout);
+        const torchPng = path.join(dir, `torch-${size}-${contentName}-${styleName}.png`);
+        const torch = await timed(python, [TORCH_REF, 'optim', content.file, style.file, torchPng, '--weights', WEIGHTS, '--width', String(content.width), '--height', String(content.height), '--evals', String(torchEvals), ...lossFlags]);
+        const torchLoss = await judge(torchPng);
+        console.log(`\n${size} px  ${contentName} × ${styleName} (${content.width}×${content.height})`);
+        console.log(`  ${'schedule'.padEnd(34)} ${'delivered'.padStart(10)} ${'(style)'.padStart(9)} ${'×torch'.padStart(7)} ${'wall s'.padStart(8)} ${'×torch'.padStart(7)}  reported`);
+        console.log(`  ${`pytorch L-BFGS ${torchEvals} evals`.padEnd(34)} ${torchLoss.total.toFixed(0).padStart(10)} ${torchLoss.style.toFixed(1).padStart(9)} ${'1.00'.padStart(7)} ${fmtS(torch.seconds).padStart(8)} ${'1.00'.padStart(7)}`);
+        for (const spec of schedules) {
+          const out = path.join(dir, `atelier-${size}-${contentName}-${styleName}-${schedules.indexOf(spec)}.png`);
+          const args = [path.join(repo, 'bin/atelier.js'), 'stylize', content.file, style.file, '-o', out, '--weights', WEIGHTS, '--size', String(size), '--backend', backend, '--json', ...atelierLoss, ...scheduleFlags(spec)];
+          let line: string;
+          try {
+            const run = await timed(process.execPath, args);
+            const reported = lastJson<{ losses: Judged; evaluations: number }>(run.stdout);
+            const delivered = await judge(out);
+            const lossRatio = delivered.total / torchLoss.total;
+            const timeRatio = run.seconds / torch.seconds;
+            const r = ratios.get(`${size} ${spec}`) ?? { loss: [], time: [] };
+            r.loss.push(lossRatio);
+            r.time.push(timeRatio);
+            ratios.set(`${size} ${spec}`, r);
+            line = `${delivered.total.toFixed(0).padStart(10)} ${delivered.style.toFixed(1).padStart(9)} ${lossRatio.toFixed(2).padStart(7)} ${fmtS(run.seconds).padStart(8)} ${timeRatio.toFixed(2).padStart(7)}  ${reported.losses.total.toFixed(0)} (${reported.evaluations} evals)`;
+          } catch (err) {
+            line = `failed: ${(err as Error).message}`;
+          }
+          console.log(`  ${spec.padEnd(34)} ${line}`);
+        }
+      }
+    }
+    console.log('\nmedians over the pairs (delivered loss and wall time, each ÷ PyTorch\'s in the same run):');
+    for (const [key, r] of ratios) console.log(`  ${key.padEnd(40)} loss ×${median(r.loss).toFixed(2)}  time ×${median(r.time).toFixed(2)}  (worst: loss ×${Math.max(...r.loss).toFixed(2)}, time ×${Math.max(...r.time).toFixed(2)})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
