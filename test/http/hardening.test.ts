@@ -5,14 +5,18 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.js';
+import { FAST, jobForm, makePng, startTestServer, submitJob, type TestServer } from './harness.js';
 
 let srv: TestServer;
+let content: Buffer;
+let style: Buffer;
 
 const MAX_BODY = 1_000_000;
 
 beforeAll(async () => {
   srv = await startTestServer({ limits: { maxBodyBytes: MAX_BODY }, weightsInfo: { source: '/secret/place/vgg19.h5', layers: [] } });
+  content = await makePng(40, 30);
+  style = await makePng(32, 32, { seed: 3 });
 });
 afterAll(async () => srv?.close());
 
@@ -43,5 +47,27 @@ describe('body limit', () => {
     const { status, body } = await postChunked('/v1/jobs', [head, ...filler, tail], boundary);
     expect(status).toBe(413);
     expect(JSON.parse(body).error.code).toBe('body_too_large');
+  });
+});
+
+describe('validation at submit, not in the worker', () => {
+  const refused = async (form: FormData, code: string): Promise<void> => {
+    const { res, body } = await submitJob(srv, form);
+    expect([res.status, body.error?.code]).toEqual([400, code]);
+    expect(srv.handle.queue.jobs.size).toBe(0);
+  };
+
+  it('styleBlend whose weights are all zero', async () => {
+    await refused(jobForm({ content: [{ data: content }], style: [{ data: style }], params: { ...FAST, styleBlend: [0] } }), 'bad_params');
+  });
+
+  it('a content image too elongated for the layers (20000x1)', async () => {
+    await refused(jobForm({ content: [{ data: await makePng(20000, 1) }], style: [{ data: style }], params: FAST }), 'bad_input');
+  });
+
+  it('params with __proto__ are refused like any unknown key', async () => {
+    const { res, body } = await submitJob(srv, jobForm({ content: [{ data: content }], style: [{ data: style }], rawParams: '{"__proto__":{"iterations":1},"size":32}' }));
+    expect([res.status, body.error?.code]).toEqual([400, 'bad_params']);
+    expect(body.error.message).toMatch(/__proto__/);
   });
 });

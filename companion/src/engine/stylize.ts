@@ -15,13 +15,12 @@ import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
-import { minSideFor } from './layers.js';
 import { resolveLayers } from './resolveLayers.js';
-import { fitLongerSide, resizeImage, type Size } from './resize.js';
+import { resizeImage, type Size } from './resize.js';
 import { noiseImage } from './random.js';
 import { transferLuminance } from './colors.js';
 import { makePreview } from './preview.js';
-import { scaleSizes } from './scales.js';
+import { planSizes } from './sizePlan.js';
 import { createStyleTargetCache } from './styleTargets.js';
 import type { LossTerms, Progress, RgbImage, StylizeRequest, StylizeResult } from './types.js';
 import type { Vgg19 } from './vgg19.js';
@@ -38,9 +37,8 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
   throwIfAborted(signal);
   checkRequest(req);
   const plan = resolveLayers(params, model.availableLayers);
-  const [contentH, contentW] = req.content.shape;
-  const scales = scaleSizes(params.size, params.scales).map((side) => fitLongerSide(contentH, contentW, side));
-  checkSizes(req, params, scales, minSideFor([...plan.content, ...plan.style]));
+  const sizeOf = (t: tf.Tensor3D): Size => ({ height: t.shape[0], width: t.shape[1] });
+  const scales = planSizes(sizeOf(req.content), req.styles.map(sizeOf), params, [...plan.content, ...plan.style]);
 
   const cache = req.styleTargets ?? createStyleTargetCache();
   const eta = etaClock(scales, params.iterations, started);
@@ -200,17 +198,3 @@ function checkRequest(req: StylizeRequest): void {
   }
 }
 
-/** Rejects sizes at which the deepest layer would have no pixel left. */
-function checkSizes(req: StylizeRequest, params: StylizeParams, scales: Size[], minSide: number): void {
-  for (const { height, width } of scales) {
-    if (Math.min(height, width) < minSide) {
-      throw new EngineError('bad_input', `the output would be ${width}x${height}: too small (or too elongated) for the chosen layers, which need at least ${minSide} px on each side`);
-    }
-    for (const style of req.styles) {
-      const st = fitLongerSide(style.shape[0], style.shape[1], Math.max(1, Math.round(Math.max(height, width) * params.styleScale)));
-      if (Math.min(st.height, st.width) < minSide) {
-        throw new EngineError('bad_input', `a style image would be ${st.width}x${st.height} at style scale ${params.styleScale}: too small for the chosen layers (at least ${minSide} px on each side)`);
-      }
-    }
-  }
-}

@@ -4,10 +4,10 @@
  * submit time and never reaches the worker. Jobs are visible only to the team that created them.
  */
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import { stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
+import { paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
 import { resolveLayers } from '../engine/resolveLayers.js';
+import { planSizes } from '../engine/sizePlan.js';
 import type { Vgg19 } from '../engine/vgg19.js';
 import { decodeImage, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
@@ -29,8 +29,6 @@ export interface JobsRouterDeps {
   streams: StreamSet;
 }
 
-const paramsObject = z.record(z.string(), z.unknown());
-
 /** Parses the `params` text field (JSON object) → 400 `bad_params`. */
 function parseParamsField(text: string | undefined): Record<string, unknown> {
   if (text === undefined || text.trim() === '') return {};
@@ -40,13 +38,13 @@ function parseParamsField(text: string | undefined): Record<string, unknown> {
   } catch {
     throw new HttpError(400, 'bad_params', 'params is not valid JSON');
   }
-  const r = paramsObject.safeParse(json);
+  const r = paramsObjectSchema.safeParse(json);
   if (!r.success) throw new HttpError(400, 'bad_params', 'params must be a JSON object');
   return r.data;
 }
 
-/** Checks params against this server's limits, the style count, and the model's layers (as the engine will). */
-function checkParams(params: StylizeParams, styles: number, hasInit: boolean, model: Vgg19, limits: ServerLimits): void {
+/** Checks params against this server's limits, the style count, and the model's layers (as the engine will); returns the layers used. */
+function checkParams(params: StylizeParams, styles: number, hasInit: boolean, model: Vgg19, limits: ServerLimits): string[] {
   if (params.size > limits.maxSize) throw new HttpError(400, 'bad_params', `size: at most ${limits.maxSize} on this server`);
   if (params.iterations > limits.maxIterations) {
     throw new HttpError(400, 'bad_params', `iterations: at most ${limits.maxIterations} on this server`);
@@ -55,7 +53,8 @@ function checkParams(params: StylizeParams, styles: number, hasInit: boolean, mo
     throw new HttpError(400, 'bad_params', `styleBlend: ${params.styleBlend.length} weights for ${styles} style image(s)`);
   }
   if (params.init === 'image' && !hasInit) throw new HttpError(400, 'missing_init', "params.init is 'image' but no 'init' file was sent");
-  resolveLayers(params, model.availableLayers);
+  const plan = resolveLayers(params, model.availableLayers);
+  return [...plan.content, ...plan.style];
 }
 
 /** Decodes uploads one after another (bounded memory), each within the pixel limit. */
@@ -98,12 +97,14 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     }
     if (!styleBuffers.length) throw new HttpError(400, 'missing_style', "send at least one 'style' image or a 'presetId'");
     const params = stylizeParamsSchema.parse(merged);
-    checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
+    const layers = checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
 
     const contents = await decodeAll(files.content, limits.maxPixels);
     const styles: DecodedImage[] = [];
     for (const b of styleBuffers) styles.push(await decodeImage(b, { maxPixels: limits.maxPixels }));
     const [initImage] = await decodeAll(files.init ?? [], limits.maxPixels);
+    // The engine's own size check, now rather than in the worker.
+    for (const c of contents) planSizes(c, styles, params, layers);
 
     const job = new Job({ contents, styles, initImage, params, resultSize: fields.resultSize }, teamId);
     queue.submit(job);
