@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAST, jobForm, makePng, startTestServer, submitJob, type TestServer } from './harness.js';
+import { FAST, TOKEN_B, getJson, jobForm, makePng, rawRequest, startTestServer, submitJob, type TestServer } from './harness.js';
 
 let srv: TestServer;
 let content: Buffer;
@@ -69,5 +69,47 @@ describe('validation at submit, not in the worker', () => {
     const { res, body } = await submitJob(srv, jobForm({ content: [{ data: content }], style: [{ data: style }], rawParams: '{"__proto__":{"iterations":1},"size":32}' }));
     expect([res.status, body.error?.code]).toEqual([400, 'bad_params']);
     expect(body.error.message).toMatch(/__proto__/);
+  });
+});
+
+describe('CORS only for the origins that need it', () => {
+  it('a foreign web origin can neither read health nor get a preflight through', async () => {
+    const health = await rawRequest(srv.port, { path: '/v1/health', headers: { Origin: 'https://evil.example' } });
+    expect(health.status).toBe(403);
+    expect(JSON.parse(health.body).error.code).toBe('forbidden_origin');
+    expect(health.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await rawRequest(srv.port, {
+      method: 'OPTIONS',
+      path: '/v1/health',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Private-Network': 'true' },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-private-network']).toBeUndefined();
+  });
+
+  it.each(['null', 'https://www.figma.com'])('answers Origin %s with that origin', async (origin) => {
+    const r = await rawRequest(srv.port, { path: '/v1/health', headers: { Origin: origin } });
+    expect(r.status).toBe(200);
+    expect(r.headers['access-control-allow-origin']).toBe(origin);
+    expect(r.headers.vary).toMatch(/Origin/);
+  });
+
+  it('answers an origin configured for a team server', async () => {
+    const team = await startTestServer({ allowedOrigins: ['https://studio.example:8443'] });
+    try {
+      const r = await rawRequest(team.port, { path: '/v1/health', headers: { Origin: 'https://studio.example:8443' } });
+      expect([r.status, r.headers['access-control-allow-origin']]).toEqual([200, 'https://studio.example:8443']);
+    } finally {
+      await team.close();
+    }
+  });
+});
+
+describe('/v1/info', () => {
+  it("shows the weights' path to the local team only", async () => {
+    expect((await getJson(srv, '/v1/info')).body.weights.source).toBe('/secret/place/vgg19.h5');
+    const other = (await getJson(srv, '/v1/info', { Authorization: `Bearer ${TOKEN_B}` })).body;
+    expect(other.weights.source).toBe('vgg19.h5');
+    expect(JSON.stringify(other)).not.toContain('/secret/place');
   });
 });

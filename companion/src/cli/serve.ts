@@ -23,6 +23,7 @@ interface ServeFlags {
   maxPixels?: number;
   memoryBudget?: number;
   allowedHost: string[];
+  allowedOrigin: string[];
   logLevel: string;
 }
 
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
     .option('--memory-budget <mib>', 'device memory for one job, in MiB: larger images are computed in exact tiles (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--allowed-origin <origin>', "also answer CORS for this web origin (repeatable); 'null' and Figma's are always allowed", (v: string, acc: string[]) => [...acc, v], [])
     .option('--log-level <level>', 'log level: fatal|error|warn|info|debug|silent', 'info')
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
@@ -118,6 +120,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
       },
       allowedHosts: flags.allowedHost,
+      allowedOrigins: flags.allowedOrigin,
       logger,
     });
     let bound;

@@ -57,7 +57,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(hostCheck(deps.allowedHosts ?? []));
-  app.use(cors());
+  app.use(cors(deps.allowedOrigins ?? []));
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');

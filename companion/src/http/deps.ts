@@ -35,6 +35,8 @@ export interface AppDeps {
   limits?: Partial<ServerLimits>;
   /** Extra Host names accepted besides localhost / 127.0.0.1 / [::1]. */
   allowedHosts?: string[];
+  /** Extra web origins answered with CORS besides `null` and Figma's (a team server's web clients). */
+  allowedOrigins?: string[];
   logger?: Logger;
   presets?: PresetsDeps;
   retention?: Partial<RetentionOptions>;
