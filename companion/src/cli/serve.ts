@@ -21,6 +21,8 @@ interface ServeFlags {
   backend: string;
   maxQueue?: number;
   maxPixels?: number;
+  maxQueuedPixels?: number;
+  maxTeamQueuedPixels?: number;
   memoryBudget?: number;
   allowedHost: string[];
   allowedOrigin: string[];
@@ -41,6 +43,8 @@ export function register(program: Command): void {
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
+    .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
+    .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
     .option('--memory-budget <mib>', 'device memory for one job, in MiB: larger images are computed in exact tiles (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
     .option('--allowed-origin <origin>', "also answer CORS for this web origin (repeatable); 'null' and Figma's are always allowed", (v: string, acc: string[]) => [...acc, v], [])
@@ -54,6 +58,9 @@ function checkFlags(flags: ServeFlags): void {
   if (flags.port < 0 || flags.port > 65535) throw new UsageError(`--port: expected 0..65535, got ${flags.port}`);
   if (flags.maxQueue !== undefined && (flags.maxQueue < 0 || flags.maxQueue > 10_000)) throw new UsageError('--max-queue: expected 0..10000');
   if (flags.maxPixels !== undefined && (flags.maxPixels < 1 || flags.maxPixels > 1e9)) throw new UsageError('--max-pixels: expected 1..1000000000');
+  for (const [flag, v] of [['--max-queued-pixels', flags.maxQueuedPixels], ['--max-team-queued-pixels', flags.maxTeamQueuedPixels]] as const) {
+    if (v !== undefined && (v < 1 || v > 1e12)) throw new UsageError(`${flag}: expected 1..1000000000000`);
+  }
   if (flags.memoryBudget !== undefined && (flags.memoryBudget < 1 || flags.memoryBudget > 1 << 20)) throw new UsageError('--memory-budget: expected 1..1048576 (MiB)');
 }
 
@@ -118,6 +125,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
       limits: {
         ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}),
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
+        ...(flags.maxQueuedPixels !== undefined ? { maxQueuedPixels: flags.maxQueuedPixels } : {}),
+        ...(flags.maxTeamQueuedPixels !== undefined ? { maxTeamQueuedPixels: flags.maxTeamQueuedPixels } : {}),
       },
       allowedHosts: flags.allowedHost,
       allowedOrigins: flags.allowedOrigin,

@@ -9,6 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { API_PREFIX } from '../../../shared/protocol.js';
 import { silentLogger } from '../log.js';
+import { PixelBudget } from '../jobs/pixelBudget.js';
 import { JobQueue } from '../jobs/queue.js';
 import { DEFAULT_RETENTION, startRetention } from '../jobs/retention.js';
 import { createJobRunner, describeJobError } from '../jobs/runner.js';
@@ -72,7 +73,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   app.use(
     `${API_PREFIX}/jobs`,
-    jobsRouter({ queue, model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, streams }),
+    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
   if (deps.presets) app.use(`${API_PREFIX}/presets`, deps.presets.router);

@@ -9,8 +9,9 @@ import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/p
 import { resolveLayers } from '../engine/resolveLayers.js';
 import { planSizes } from '../engine/sizePlan.js';
 import type { Vgg19 } from '../engine/vgg19.js';
-import { decodeImage, type DecodedImage } from '../io/images.js';
+import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
+import type { PixelBudget } from '../jobs/pixelBudget.js';
 import { QueueFullError, type JobQueue } from '../jobs/queue.js';
 import { teamOf } from './auth.js';
 import type { PresetsDeps } from './deps.js';
@@ -22,6 +23,8 @@ import { jobUpload, type UploadedFiles } from './upload.js';
 /** What the jobs router needs. */
 export interface JobsRouterDeps {
   queue: JobQueue;
+  /** Decoded pixels that waiting and running jobs may hold. */
+  pixels: PixelBudget;
   model: Vgg19;
   limits: ServerLimits;
   presets?: PresetsDeps;
@@ -99,19 +102,30 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const params = stylizeParamsSchema.parse(merged);
     const layers = checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
 
-    const contents = await decodeAll(files.content, limits.maxPixels);
-    const styles: DecodedImage[] = [];
-    for (const b of styleBuffers) styles.push(await decodeImage(b, { maxPixels: limits.maxPixels }));
-    const [initImage] = await decodeAll(files.init ?? [], limits.maxPixels);
-    // The engine's own size check, now rather than in the worker.
-    for (const c of contents) planSizes(c, styles, params, layers);
-
-    const job = new Job({ contents, styles, initImage, params, resultSize: fields.resultSize }, teamId);
-    queue.submit(job);
-    const body: CreateJobResponse = { id: job.id };
-    res.status(202).location(`/v1/jobs/${job.id}`).json(body);
+    // Reserve the pixels the decoded images will hold (from their headers) before decoding any.
+    const all = [...asBuffers(files.content), ...styleBuffers, ...asBuffers(files.init)];
+    let pixels = 0;
+    for (const b of all) {
+      const { width, height } = await readImageHeader(b, { maxPixels: limits.maxPixels });
+      pixels += width * height;
+    }
+    const release = deps.pixels.reserve(teamId, pixels, () => queue.retryAfterSeconds());
+    try {
+      const contents = await decodeAll(files.content, limits.maxPixels);
+      const styles: DecodedImage[] = [];
+      for (const b of styleBuffers) styles.push(await decodeImage(b, { maxPixels: limits.maxPixels }));
+      const [initImage] = await decodeAll(files.init ?? [], limits.maxPixels);
+      // The engine's own size check, now rather than in the worker.
+      for (const c of contents) planSizes(c, styles, params, layers);
+      const job = new Job({ contents, styles, initImage, params, resultSize: fields.resultSize }, teamId, release);
+      queue.submit(job);
+      const body: CreateJobResponse = { id: job.id };
+      res.status(202).location(`/v1/jobs/${job.id}`).json(body);
+    } catch (err) {
+      release();
+      throw err;
+    }
   });
-
   r.get('/:id', (req, res) => {
     const job = findJob(req);
     res.json(job.toStatus(queue.position(job)));

@@ -17,9 +17,16 @@ export interface ServerLimits {
   maxIterations: number;
   /** Most jobs waiting in the queue. */
   maxQueue: number;
+  /** Most decoded image pixels held by all waiting and running jobs together. */
+  maxQueuedPixels: number;
+  /** Most decoded image pixels held by one team's waiting and running jobs. */
+  maxTeamQueuedPixels: number;
 }
 
-/** Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16 queued jobs. */
+/**
+ * Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16
+ * queued jobs, 512 MP of decoded images held (≈1.5–2 GiB), half of it per team.
+ */
 export const DEFAULT_LIMITS: ServerLimits = {
   maxPixels: 64_000_000,
   maxFileBytes: 50 * 2 ** 20,
@@ -28,4 +35,6 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxSize: PARAM_LIMITS.maxSize,
   maxIterations: PARAM_LIMITS.maxIterations,
   maxQueue: 16,
+  maxQueuedPixels: 512e6,
+  maxTeamQueuedPixels: 256e6,
 };

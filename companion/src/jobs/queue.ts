@@ -6,14 +6,15 @@ import type { Logger } from 'pino';
 import { CancelledError } from '../engine/errors.js';
 import { isTerminal, type Job, type JobError, type JobResult } from './job.js';
 
-/** Thrown by `submit` when `maxQueue` jobs are already waiting. */
+/** The queue cannot take this job now (HTTP 429 with Retry-After): full, or over a share or budget, per `code`. */
 export class QueueFullError extends Error {
-  readonly code = 'queue_full';
   constructor(
     /** Suggested seconds before retrying. */
     readonly retryAfter: number,
+    readonly code: 'queue_full' | 'team_queue_full' | 'queue_memory_full' = 'queue_full',
+    message = 'the job queue is full; retry later',
   ) {
-    super('the job queue is full; retry later');
+    super(message);
     this.name = 'QueueFullError';
   }
 }
