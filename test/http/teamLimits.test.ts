@@ -1,9 +1,10 @@
 /**
  * What queued jobs may hold and how teams share the server: decoded pixels bounded per server and
- * per team (413 for a job that can never fit, 429 with Retry-After while the queue holds too much).
+ * per team (413 for a job that can never fit, 429 with Retry-After while the queue holds too much);
+ * event streams end when their token is revoked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAST, TOKEN_B, jobForm, makePng, occupyWorker, startTestServer, submitJob, waitForJob, type TestServer } from './harness.js';
+import { FAST, TOKEN_A, TOKEN_B, jobForm, makePng, occupyWorker, readEvents, startTestServer, submitJob, waitForJob, type TestServer } from './harness.js';
 
 let content: Buffer; // 40x30 = 1200 px
 let style: Buffer; // 32x32 = 1024 px
@@ -48,5 +49,38 @@ describe('decoded pixels held by queued jobs', () => {
     const again = await submitJob(srv, form());
     expect(again.res.status).toBe(202);
     await waitForJob(srv, again.body.id);
+  });
+});
+
+describe('revocation', () => {
+  it('an event stream opened before the token is revoked ends once it is', async () => {
+    const valid = new Set([TOKEN_A, TOKEN_B]);
+    const srv = await startTestServer({
+      authenticate: async (t) => (valid.has(t) ? { teamId: t === TOKEN_A ? 'local' : 'team-b' } : null),
+      reauthMs: 100,
+    });
+    try {
+      const { body } = await submitJob(srv, jobForm({ content: [{ data: content }], style: [{ data: style }], params: { ...FAST, iterations: 10000 } }), teamB);
+      let progress = 0;
+      let revokedAt = 0;
+      const ended = readEvents(
+        srv,
+        body.id,
+        (m) => {
+          if (m.data.type !== 'progress') return;
+          if (!revokedAt && ++progress === 2) {
+            valid.delete(TOKEN_B); // `atelier teams revoke b`
+            revokedAt = Date.now();
+          }
+        },
+        teamB,
+      );
+      const outcome = await Promise.race([ended.then(() => 'ended'), new Promise((r) => setTimeout(() => r('still open after 20 s'), 20_000))]);
+      expect(outcome).toBe('ended');
+      expect(srv.handle.queue.get(body.id)?.state).toBe('running'); // the stream ended, not the job
+      srv.handle.queue.cancel(srv.handle.queue.get(body.id)!);
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   app.use(
     `${API_PREFIX}/jobs`,
-    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, streams }),
+    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
   if (deps.presets) app.use(`${API_PREFIX}/presets`, deps.presets.router);

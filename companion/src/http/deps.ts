@@ -42,4 +42,6 @@ export interface AppDeps {
   retention?: Partial<RetentionOptions>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
+  /** How often an open event stream re-checks its token, to end it after a revoke or rotate (default 5 s). */
+  reauthMs?: number;
 }

@@ -29,6 +29,8 @@ export interface JobsRouterDeps {
   limits: ServerLimits;
   presets?: PresetsDeps;
   heartbeatMs: number;
+  /** How often an event stream re-checks its token. */
+  reauthMs: number;
   streams: StreamSet;
 }
 
@@ -133,7 +135,8 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
 
   r.get('/:id/events', (req, res) => {
     const job = findJob(req);
-    streamJobEvents(req, res, job, () => queue.position(job), { heartbeatMs: deps.heartbeatMs, streams: deps.streams });
+    const { stillValid } = req.auth!;
+    streamJobEvents(req, res, job, () => queue.position(job), { heartbeatMs: deps.heartbeatMs, streams: deps.streams, stillValid, reauthMs: deps.reauthMs });
   });
 
   r.get('/:id/result', (req, res) => {
