@@ -20,6 +20,7 @@ interface ServeFlags {
   weights?: string;
   backend: string;
   maxQueue?: number;
+  maxTeamQueue?: number;
   maxPixels?: number;
   maxQueuedPixels?: number;
   maxTeamQueuedPixels?: number;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
+    .option('--max-team-queue <n>', `most jobs one team may have waiting (default ${DEFAULT_LIMITS.maxTeamQueue})`, intOption('--max-team-queue'))
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
     .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
     .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
@@ -57,6 +59,7 @@ export function register(program: Command): void {
 function checkFlags(flags: ServeFlags): void {
   if (flags.port < 0 || flags.port > 65535) throw new UsageError(`--port: expected 0..65535, got ${flags.port}`);
   if (flags.maxQueue !== undefined && (flags.maxQueue < 0 || flags.maxQueue > 10_000)) throw new UsageError('--max-queue: expected 0..10000');
+  if (flags.maxTeamQueue !== undefined && (flags.maxTeamQueue < 1 || flags.maxTeamQueue > 10_000)) throw new UsageError('--max-team-queue: expected 1..10000');
   if (flags.maxPixels !== undefined && (flags.maxPixels < 1 || flags.maxPixels > 1e9)) throw new UsageError('--max-pixels: expected 1..1000000000');
   for (const [flag, v] of [['--max-queued-pixels', flags.maxQueuedPixels], ['--max-team-queued-pixels', flags.maxTeamQueuedPixels]] as const) {
     if (v !== undefined && (v < 1 || v > 1e12)) throw new UsageError(`${flag}: expected 1..1000000000000`);
@@ -124,6 +127,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
       dataDir,
       limits: {
         ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}),
+        ...(flags.maxTeamQueue !== undefined ? { maxTeamQueue: flags.maxTeamQueue } : {}),
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
         ...(flags.maxQueuedPixels !== undefined ? { maxQueuedPixels: flags.maxQueuedPixels } : {}),
         ...(flags.maxTeamQueuedPixels !== undefined ? { maxTeamQueuedPixels: flags.maxTeamQueuedPixels } : {}),

@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): AppHandle {
   let retention: { sweep(): string[]; stop(): void } | null = null;
   const queue = new JobQueue({
     maxQueue: limits.maxQueue,
+    maxQueuePerTeam: limits.maxTeamQueue,
     run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB }),
     describeError: (err) => describeJobError(err, logger),
     logger,

@@ -12,7 +12,7 @@ import type { Vgg19 } from '../engine/vgg19.js';
 import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';
-import { QueueFullError, type JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from '../jobs/queue.js';
 import { teamOf } from './auth.js';
 import type { PresetsDeps } from './deps.js';
 import { HttpError } from './errors.js';
@@ -85,7 +85,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
 
   r.post('/', ...jobUpload(limits), async (req, res) => {
     const teamId = teamOf(req);
-    if (queue.length >= queue.max) throw new QueueFullError(queue.retryAfterSeconds());
+    queue.checkRoom(teamId); // before reading any image; checked again at submit
     const fields = createJobFieldsSchema.parse(req.body ?? {});
     const files = (req.files ?? {}) as UploadedFiles;
     if (!files.content?.length) throw new HttpError(400, 'missing_content', "send at least one 'content' image");
@@ -111,7 +111,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
       const { width, height } = await readImageHeader(b, { maxPixels: limits.maxPixels });
       pixels += width * height;
     }
-    const release = deps.pixels.reserve(teamId, pixels, () => queue.retryAfterSeconds());
+    const release = deps.pixels.reserve(teamId, pixels, () => queue.retryAfterSeconds(teamId));
     try {
       const contents = await decodeAll(files.content, limits.maxPixels);
       const styles: DecodedImage[] = [];
