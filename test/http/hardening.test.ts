@@ -4,6 +4,7 @@
  * foreign origins, and what `/v1/info` shows to other teams.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST, TOKEN_B, getJson, jobForm, makePng, rawRequest, startTestServer, submitJob, type TestServer } from './harness.js';
 
@@ -111,5 +112,37 @@ describe('/v1/info', () => {
     const other = (await getJson(srv, '/v1/info', { Authorization: `Bearer ${TOKEN_B}` })).body;
     expect(other.weights.source).toBe('vgg19.h5');
     expect(JSON.stringify(other)).not.toContain('/secret/place');
+  });
+});
+
+/** Sends raw bytes and returns the whole answer (the server closes the connection). */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+const statusAndBody = (answer: string): [number, unknown] => [Number(answer.split(' ')[1]), JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))];
+
+describe("requests Node's parser refuses get the JSON error shape", () => {
+  it('a URL over 16 KB: 431 headers_too_large', async () => {
+    const answer = await rawExchange(srv.port, `GET /v1/health?x=${'a'.repeat(17_000)} HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\n\r\n`);
+    const [status, body] = statusAndBody(answer);
+    expect(status).toBe(431);
+    expect(body).toEqual({ error: { code: 'headers_too_large', message: expect.any(String) } });
+  });
+
+  it('a header over 16 KB: 431 headers_too_large', async () => {
+    const answer = await rawExchange(srv.port, `GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nX-Big: ${'b'.repeat(17_000)}\r\n\r\n`);
+    expect(statusAndBody(answer)[0]).toBe(431);
+  });
+
+  it('HTTP/1.1 without Host: 400 missing_host', async () => {
+    const answer = await rawExchange(srv.port, 'GET /v1/health HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(statusAndBody(answer)).toEqual([400, { error: { code: 'missing_host', message: expect.any(String) } }]);
   });
 });

@@ -23,10 +23,12 @@ import { infoRouter } from './info.js';
 import { jobsRouter } from './jobs.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import { openapiRouter } from './openapi.js';
+import { createServer, type TlsFiles } from './server.js';
 import type { StreamSet } from './sse.js';
 
 export type { AppDeps, PresetsDeps, ResolvedPreset } from './deps.js';
 export type { ServerLimits } from './limits.js';
+export type { TlsFiles } from './server.js';
 
 /** The app and what it owns. */
 export interface AppHandle {
@@ -95,16 +97,18 @@ export function createApp(deps: AppDeps): AppHandle {
   };
 }
 
-/** Starts listening; resolves with the server and its base URL once bound. */
-export function listen(handle: AppHandle, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string; port: number }> {
+/** Starts listening (HTTPS with `tls`); resolves with the server and its base URL once bound. */
+export function listen(handle: AppHandle, port: number, host = '127.0.0.1', tls?: TlsFiles): Promise<{ server: Server; url: string; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = handle.app.listen(port, host);
+    const server = createServer(handle.app, tls);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
       const addr = server.address() as AddressInfo;
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      resolve({ server, url: `http://${h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h}:${addr.port}`, port: addr.port });
+      const scheme = tls ? 'https' : 'http';
+      resolve({ server, url: `${scheme}://${h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h}:${addr.port}`, port: addr.port });
     });
+    server.listen(port, host);
   });
 }
