@@ -13,7 +13,26 @@ export const LAYER_NAME = /^(block[1-5]_conv[1-4]|conv[1-5]_[1-4]|relu[1-5]_[1-4
 
 export const layerNameSchema = z.string().regex(LAYER_NAME, 'a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
 
-const weightList = z.array(z.number().finite().nonnegative().max(1e12)).min(1).max(16);
+/** Non-negative weights, normalised to sum 1 where used: so at least one must be positive. */
+export function weightListSchema(maxLength: number) {
+  return z
+    .array(z.number().finite().nonnegative().max(1e12))
+    .min(1)
+    .max(maxLength)
+    .refine((w) => w.some((x) => x > 0), 'at least one weight must be positive');
+}
+
+const weightList = weightListSchema(16);
+
+/**
+ * Params as sent: a JSON object whose own keys are kept as they are. (`z.record` copies keys into a
+ * new object, where `__proto__` silently becomes the prototype; kept as a key, the strict params
+ * schema refuses it like any unknown key.)
+ */
+export const paramsObjectSchema = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'params must be a JSON object',
+);
 
 export const DEFAULT_CONTENT_LAYERS = ['conv4_2'] as const;
 export const DEFAULT_STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;

@@ -8,7 +8,7 @@
  * in `If-Match` (missing: 428, stale: 412).
  */
 import { z } from 'zod';
-import { PARAM_LIMITS, stylizeParamsSchema, type StylizeParamsInput } from './params.js';
+import { PARAM_LIMITS, paramsObjectSchema, stylizeParamsSchema, weightListSchema, type StylizeParamsInput } from './params.js';
 
 /** Longest preset name, in characters. */
 export const PRESET_NAME_MAX = 100;
@@ -25,7 +25,7 @@ export const presetNameSchema = z
  * Stylization params stored in a preset: validated against the shared params schema, but kept as
  * written (no defaults filled in), so later changes to defaults still apply.
  */
-export const presetParamsSchema = z.record(z.string(), z.unknown()).transform((value, ctx): StylizeParamsInput => {
+export const presetParamsSchema = paramsObjectSchema.transform((value, ctx): StylizeParamsInput => {
   const checked = stylizeParamsSchema.safeParse(value);
   if (!checked.success) {
     for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
@@ -35,11 +35,7 @@ export const presetParamsSchema = z.record(z.string(), z.unknown()).transform((v
 });
 
 /** Blend weights of a preset's style images, one per image (normalised to sum 1 by the engine). */
-export const presetBlendSchema = z
-  .array(z.number().finite().nonnegative().max(1e12))
-  .min(1)
-  .max(PARAM_LIMITS.maxStyles)
-  .refine((w) => w.some((x) => x > 0), 'at least one blend weight must be positive');
+export const presetBlendSchema = weightListSchema(PARAM_LIMITS.maxStyles);
 
 /**
  * `POST /v1/presets` field `preset` (JSON), and the body of `PUT /v1/presets/:id` (JSON, or multipart
@@ -61,7 +57,7 @@ export type PresetInput = z.output<typeof presetInputSchema>;
 export const presetPatchSchema = z
   .object({
     name: presetNameSchema.optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
+    params: paramsObjectSchema.optional(),
     blend: presetBlendSchema.optional(),
   })
   .strict();

@@ -3,9 +3,10 @@
  * 0600, printed by `atelier serve`, pasted once into the plugin, rotated by `atelier token rotate`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './io/dataDir.js';
 
 /** File name of the pairing token inside the data dir. */
 export const TOKEN_FILE = 'token';
@@ -29,10 +30,10 @@ export function generateToken(): string {
 }
 
 async function writeTokenFile(file: string, token: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${token}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
+  await writeFile(tmp, `${token}\n`, { mode: PRIVATE_FILE_MODE });
+  await chmod(tmp, PRIVATE_FILE_MODE);
   await rename(tmp, file);
 }
 
@@ -43,7 +44,7 @@ export async function loadOrCreateToken(dataDir: string): Promise<{ token: strin
     const token = (await readFile(file, 'utf8')).trim();
     if (token.length >= 16) {
       const st = await stat(file);
-      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await chmod(file, 0o600);
+      if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) await chmod(file, PRIVATE_FILE_MODE);
       return { token, path: file, created: false };
     }
   } catch (err) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { createApp, listen, type AppDeps, type AppHandle } from '../../companion/src/http/app.js';
+import { createApp, listen, type AppDeps, type AppHandle, type TlsFiles } from '../../companion/src/http/app.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
 import { tokensEqual } from '../../companion/src/token.js';
@@ -35,7 +35,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   overrides: Partial<AppDeps> = {},
-  { memoryBudgetMiB, accelerator }: { memoryBudgetMiB?: number; accelerator?: ObjectiveAccelerator } = {},
+  { memoryBudgetMiB, accelerator, tls }: { memoryBudgetMiB?: number; accelerator?: ObjectiveAccelerator; tls?: TlsFiles } = {},
 ): Promise<TestServer> {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -48,7 +48,7 @@ export async function startTestServer(
     heartbeatMs: 200,
     ...overrides,
   });
-  const { server, url, port } = await listen(handle, 0, '127.0.0.1');
+  const { server, url, port } = await listen(handle, 0, '127.0.0.1', tls);
   return {
     url,
     port,

@@ -89,20 +89,20 @@ describe('CORS', () => {
       },
     });
     expect(r.status).toBe(204);
-    expect(r.headers['access-control-allow-origin']).toBe('*');
+    expect(r.headers['access-control-allow-origin']).toBe('null');
     expect(r.headers['access-control-allow-methods']).toContain('POST');
     expect(r.headers['access-control-allow-methods']).toContain('DELETE');
     expect(r.headers['access-control-allow-headers']!.toLowerCase()).toContain('authorization');
     expect(r.headers['access-control-allow-private-network']).toBe('true');
   });
 
-  it('adds Allow-Origin * to normal and error answers', async () => {
+  it('adds Allow-Origin to normal and error answers for Origin: null', async () => {
     const ok = await rawRequest(srv.port, { path: '/v1/info', headers: { Origin: 'null', ...srv.auth } });
     expect(ok.status).toBe(200);
-    expect(ok.headers['access-control-allow-origin']).toBe('*');
+    expect(ok.headers['access-control-allow-origin']).toBe('null');
     const denied = await rawRequest(srv.port, { path: '/v1/info', headers: { Origin: 'null' } });
     expect(denied.status).toBe(401);
-    expect(denied.headers['access-control-allow-origin']).toBe('*');
+    expect(denied.headers['access-control-allow-origin']).toBe('null');
     expect(denied.headers['access-control-expose-headers']).toContain('Retry-After');
   });
 });

@@ -3,11 +3,12 @@
  * loads the weights once, prints the URL, backend/device and pairing token, and shuts down
  * gracefully on SIGINT/SIGTERM (stop accepting, cancel running work, release the device, exit 0).
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import { UsageError } from '../cli.js';
-import type { AppHandle } from '../http/app.js';
+import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
@@ -21,9 +22,15 @@ interface ServeFlags {
   weights?: string;
   backend: string;
   maxQueue?: number;
+  maxTeamQueue?: number;
   maxPixels?: number;
+  maxQueuedPixels?: number;
+  maxTeamQueuedPixels?: number;
   memoryBudget?: number;
   allowedHost: string[];
+  allowedOrigin: string[];
+  tlsCert?: string;
+  tlsKey?: string;
   logLevel: string;
 }
 
@@ -40,9 +47,15 @@ export function register(program: Command): void {
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
     .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
+    .option('--max-team-queue <n>', `most jobs one team may have waiting (default ${DEFAULT_LIMITS.maxTeamQueue})`, intOption('--max-team-queue'))
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
+    .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
+    .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
     .option('--memory-budget <mib>', 'device memory for one job, in MiB: larger images are computed in exact tiles (default: 3072 on wasm, else off)', intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--allowed-origin <origin>', "also answer CORS for this web origin (repeatable); 'null' and Figma's are always allowed", (v: string, acc: string[]) => [...acc, v], [])
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
     .option('--log-level <level>', 'log level: fatal|error|warn|info|debug|silent', 'info')
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
@@ -52,8 +65,36 @@ export function register(program: Command): void {
 function checkFlags(flags: ServeFlags): void {
   if (flags.port < 0 || flags.port > 65535) throw new UsageError(`--port: expected 0..65535, got ${flags.port}`);
   if (flags.maxQueue !== undefined && (flags.maxQueue < 0 || flags.maxQueue > 10_000)) throw new UsageError('--max-queue: expected 0..10000');
+  if (flags.maxTeamQueue !== undefined && (flags.maxTeamQueue < 1 || flags.maxTeamQueue > 10_000)) throw new UsageError('--max-team-queue: expected 1..10000');
   if (flags.maxPixels !== undefined && (flags.maxPixels < 1 || flags.maxPixels > 1e9)) throw new UsageError('--max-pixels: expected 1..1000000000');
+  for (const [flag, v] of [['--max-queued-pixels', flags.maxQueuedPixels], ['--max-team-queued-pixels', flags.maxTeamQueuedPixels]] as const) {
+    if (v !== undefined && (v < 1 || v > 1e12)) throw new UsageError(`${flag}: expected 1..1000000000000`);
+  }
   if (flags.memoryBudget !== undefined && (flags.memoryBudget < 1 || flags.memoryBudget > 1 << 20)) throw new UsageError('--memory-budget: expected 1..1048576 (MiB)');
+}
+
+/** The certificate and key named by --tls-cert/--tls-key, or undefined without them. */
+function readTls(flags: ServeFlags): TlsFiles | undefined {
+  if (!flags.tlsCert !== !flags.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
+  if (!flags.tlsCert || !flags.tlsKey) return undefined;
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  return { cert: read('--tls-cert', flags.tlsCert), key: read('--tls-key', flags.tlsKey) };
+}
+
+const LOOPBACK_HOSTS = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
+
+/** Start-up warnings about where the companion listens and how. */
+export function listenWarnings(host: string, tls: boolean): string[] {
+  if (LOOPBACK_HOSTS.test(host)) return [];
+  const warnings = [`warning: listening on ${host}; only Host names given with --allowed-host (and loopback) are accepted`];
+  if (!tls) warnings.push(`warning: plain HTTP on ${host}: bearer tokens cross the network in clear text; serve HTTPS with --tls-cert FILE --tls-key FILE`);
+  return warnings;
 }
 
 async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Promise<OpenedEngine> {
@@ -93,6 +134,7 @@ async function stop(server: Server, handle: AppHandle): Promise<void> {
 
 async function runServe(flags: ServeFlags): Promise<void> {
   checkFlags(flags);
+  const tls = readTls(flags);
   const [{ createApp, listen }, { createLogger }, { openPresetsService }] = await Promise.all([
     import('../http/app.js'),
     import('../log.js'),
@@ -118,14 +160,18 @@ async function runServe(flags: ServeFlags): Promise<void> {
       dataDir,
       limits: {
         ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}),
+        ...(flags.maxTeamQueue !== undefined ? { maxTeamQueue: flags.maxTeamQueue } : {}),
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
+        ...(flags.maxQueuedPixels !== undefined ? { maxQueuedPixels: flags.maxQueuedPixels } : {}),
+        ...(flags.maxTeamQueuedPixels !== undefined ? { maxTeamQueuedPixels: flags.maxTeamQueuedPixels } : {}),
       },
       allowedHosts: flags.allowedHost,
+      allowedOrigins: flags.allowedOrigin,
       logger,
     });
     let bound;
     try {
-      bound = await listen(handle, flags.port, flags.host);
+      bound = await listen(handle, flags.port, flags.host, tls);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use (another companion running?); pick one with --port`, 1);
@@ -137,6 +183,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     out(`backend: ${describeBackend(engine.backend)}`);
     out(`weights: ${engine.weights.source} (${engine.weights.layers.length} layers)`);
     out(`pairing token: ${token}${created ? `  (new; stored in ${tokenFile})` : ''}`);
+    for (const w of listenWarnings(flags.host, tls !== undefined)) out(w);
     measureSpeed(engine.model).then(
       (s) => {
         speed = s;
@@ -144,9 +191,6 @@ async function runServe(flags: ServeFlags): Promise<void> {
       },
       (err: unknown) => logger.warn({ err }, 'could not measure the engine speed'),
     );
-    if (flags.host !== '127.0.0.1' && flags.host !== 'localhost' && flags.host !== '::1') {
-      out(`warning: listening on ${flags.host}; only Host names given with --allowed-host (and loopback) are accepted`);
-    }
     const sig = await untilSignal();
     logger.info({ signal: sig }, 'shutting down');
     await stop(bound.server, handle);

@@ -15,15 +15,15 @@ import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
-import { minSideFor } from './layers.js';
 import { resolveLayers } from './resolveLayers.js';
-import { fitLongerSide, resizeImage, type Size } from './resize.js';
+import { resizeImage, type Size } from './resize.js';
 import { noiseImage } from './random.js';
 import { transferLuminance } from './colors.js';
 import { makePreview } from './preview.js';
-import { planSchedule, stalled } from '../../../shared/schedule.js';
+import { stalled } from '../../../shared/schedule.js';
 import { PIXEL_BOX } from './optimizers/box.js';
 import { createEtaClock } from './eta.js';
+import { planScales } from './sizePlan.js';
 import { createStyleTargetCache } from './styleTargets.js';
 import type { LossTerms, Progress, RgbImage, StylizeRequest, StylizeResult } from './types.js';
 import type { Vgg19 } from './vgg19.js';
@@ -40,9 +40,8 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
   throwIfAborted(signal);
   checkRequest(req);
   const plan = resolveLayers(params, model.availableLayers);
-  const [contentH, contentW] = req.content.shape;
-  const schedule = planSchedule(params.size, params.scales, params.iterations).map((s) => ({ ...s, size: fitLongerSide(contentH, contentW, s.side) }));
-  checkSizes(req, params, schedule.map((s) => s.size), minSideFor([...plan.content, ...plan.style]));
+  const sizeOf = (t: tf.Tensor3D): Size => ({ height: t.shape[0], width: t.shape[1] });
+  const schedule = planScales(sizeOf(req.content), req.styles.map(sizeOf), params, [...plan.content, ...plan.style]);
 
   const cache = req.styleTargets ?? createStyleTargetCache();
   const eta = createEtaClock(schedule.map((s) => ({ pixels: s.size.height * s.size.width, iterations: s.iterations })), params.optimizer);
@@ -239,17 +238,3 @@ function checkRequest(req: StylizeRequest): void {
   }
 }
 
-/** Rejects sizes at which the deepest layer would have no pixel left. */
-function checkSizes(req: StylizeRequest, params: StylizeParams, scales: Size[], minSide: number): void {
-  for (const { height, width } of scales) {
-    if (Math.min(height, width) < minSide) {
-      throw new EngineError('bad_input', `the output would be ${width}x${height}: too small (or too elongated) for the chosen layers, which need at least ${minSide} px on each side`);
-    }
-    for (const style of req.styles) {
-      const st = fitLongerSide(style.shape[0], style.shape[1], Math.max(1, Math.round(Math.max(height, width) * params.styleScale)));
-      if (Math.min(st.height, st.width) < minSide) {
-        throw new EngineError('bad_input', `a style image would be ${st.width}x${st.height} at style scale ${params.styleScale}: too small for the chosen layers (at least ${minSide} px on each side)`);
-      }
-    }
-  }
-}

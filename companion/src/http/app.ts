@@ -9,6 +9,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { API_PREFIX } from '../../../shared/protocol.js';
 import { silentLogger } from '../log.js';
+import { PixelBudget } from '../jobs/pixelBudget.js';
 import { JobQueue } from '../jobs/queue.js';
 import { DEFAULT_RETENTION, startRetention } from '../jobs/retention.js';
 import { createJobRunner, describeJobError } from '../jobs/runner.js';
@@ -22,10 +23,12 @@ import { infoRouter } from './info.js';
 import { jobsRouter } from './jobs.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import { openapiRouter } from './openapi.js';
+import { createServer, type TlsFiles } from './server.js';
 import type { StreamSet } from './sse.js';
 
 export type { AppDeps, PresetsDeps, ResolvedPreset } from './deps.js';
 export type { ServerLimits } from './limits.js';
+export type { TlsFiles } from './server.js';
 
 /** The app and what it owns. */
 export interface AppHandle {
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): AppHandle {
   let retention: { sweep(): string[]; stop(): void } | null = null;
   const queue = new JobQueue({
     maxQueue: limits.maxQueue,
+    maxQueuePerTeam: limits.maxTeamQueue,
     run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB }),
     describeError: (err) => describeJobError(err, logger),
     logger,
@@ -57,7 +61,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(hostCheck(deps.allowedHosts ?? []));
-  app.use(cors());
+  app.use(cors(deps.allowedOrigins ?? []));
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -72,7 +76,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   app.use(
     `${API_PREFIX}/jobs`,
-    jobsRouter({ queue, model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, streams }),
+    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
   if (deps.presets) app.use(`${API_PREFIX}/presets`, deps.presets.router);
@@ -93,16 +97,18 @@ export function createApp(deps: AppDeps): AppHandle {
   };
 }
 
-/** Starts listening; resolves with the server and its base URL once bound. */
-export function listen(handle: AppHandle, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string; port: number }> {
+/** Starts listening (HTTPS with `tls`); resolves with the server and its base URL once bound. */
+export function listen(handle: AppHandle, port: number, host = '127.0.0.1', tls?: TlsFiles): Promise<{ server: Server; url: string; port: number }> {
   return new Promise((resolve, reject) => {
-    const server = handle.app.listen(port, host);
+    const server = createServer(handle.app, tls);
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);
       const addr = server.address() as AddressInfo;
       const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      resolve({ server, url: `http://${h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h}:${addr.port}`, port: addr.port });
+      const scheme = tls ? 'https' : 'http';
+      resolve({ server, url: `${scheme}://${h === '0.0.0.0' || h === '[::]' ? '127.0.0.1' : h}:${addr.port}`, port: addr.port });
     });
+    server.listen(port, host);
   });
 }

@@ -7,13 +7,19 @@ export interface AuthContext {
   teamId: string;
 }
 
+/** An authenticated request's context, with a re-check of its token for long-lived answers (event streams). */
+export interface RequestAuth extends AuthContext {
+  /** False once the token was revoked, rotated or moved to another team. */
+  stillValid(): Promise<boolean>;
+}
+
 /** Resolves a token to its team, or null when it is not valid. */
 export type Authenticate = (token: string) => Promise<AuthContext | null>;
 
 declare module 'express-serve-static-core' {
   interface Request {
     /** Set by requireAuth on authenticated requests. */
-    auth?: AuthContext;
+    auth?: RequestAuth;
   }
 }
 
@@ -31,7 +37,9 @@ export function requireAuth(authenticate: Authenticate): RequestHandler {
     authenticate(m[1]).then(
       (ctx) => {
         if (!ctx) return deny();
-        req.auth = ctx;
+        const token = m[1];
+        const stillValid = async (): Promise<boolean> => (await authenticate(token))?.teamId === ctx.teamId;
+        req.auth = { teamId: ctx.teamId, stillValid };
         next();
       },
       (err: unknown) => next(err),

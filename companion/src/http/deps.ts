@@ -36,9 +36,13 @@ export interface AppDeps {
   limits?: Partial<ServerLimits>;
   /** Extra Host names accepted besides localhost / 127.0.0.1 / [::1]. */
   allowedHosts?: string[];
+  /** Extra web origins answered with CORS besides `null` and Figma's (a team server's web clients). */
+  allowedOrigins?: string[];
   logger?: Logger;
   presets?: PresetsDeps;
   retention?: Partial<RetentionOptions>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
+  /** How often an open event stream re-checks its token, to end it after a revoke or rotate (default 5 s). */
+  reauthMs?: number;
 }

@@ -10,6 +10,7 @@ import { ZodError } from 'zod';
 import { describeZodError } from '../../../shared/describeZodError.js';
 import { EngineError } from '../engine/errors.js';
 import { ImageError } from '../io/images.js';
+import { JobTooLargeError } from '../jobs/pixelBudget.js';
 import { QueueClosedError, QueueFullError } from '../jobs/queue.js';
 
 /** An error with its HTTP status and stable code. */
@@ -60,6 +61,7 @@ export function describeHttpError(err: unknown): { status: number; code: string;
   if (err instanceof QueueFullError) {
     return { status: 429, code: err.code, message: err.message, headers: { 'Retry-After': String(err.retryAfter) } };
   }
+  if (err instanceof JobTooLargeError) return { status: 413, code: err.code, message: err.message };
   if (err instanceof QueueClosedError) return { status: 503, code: err.code, message: err.message };
   if (err instanceof multer.MulterError) {
     const [status, code] = MULTER_MAP[err.code] ?? [400, 'bad_multipart'];

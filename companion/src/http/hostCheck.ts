@@ -33,6 +33,7 @@ export function hostCheck(allowed: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const port = req.socket.localPort ?? 0;
     if (isAllowedHost(req.headers.host, port, allowed)) return next();
+    if (!req.headers.host) return sendError(res, 400, 'missing_host', 'the request has no Host header');
     sendError(res, 403, 'forbidden_host', 'this Host is not allowed; start the companion with --allowed-host NAME to allow it');
   };
 }

@@ -1,8 +1,11 @@
 /** `GET /v1/info`: version, backend, device, weights, queue and limits. */
+import path from 'node:path';
 import { Router } from 'express';
 import type { Info } from '../../../shared/protocol.js';
+import { LOCAL_TEAM_ID } from '../token.js';
 import { VERSION } from '../version.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { teamOf } from './auth.js';
 import type { ServerLimits } from './limits.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 
@@ -19,13 +22,15 @@ export interface InfoDeps {
 /** Router answering the Info object. */
 export function infoRouter(deps: InfoDeps): Router {
   const r = Router();
-  r.get('/', (_req, res) => {
+  r.get('/', (req, res) => {
     const { limits } = deps;
+    // The weights' absolute path says where the companion's files live: only its own machine's team sees it.
+    const source = teamOf(req) === LOCAL_TEAM_ID ? deps.weights.source : path.basename(deps.weights.source);
     const body: Info = {
       version: VERSION,
       backend: deps.backend.name,
       device: deps.backend.device,
-      weights: { source: deps.weights.source, layers: [...deps.weights.layers] },
+      weights: { source, layers: [...deps.weights.layers] },
       queue: { length: deps.queue.length, max: deps.queue.max },
       limits: {
         maxPixels: limits.maxPixels,

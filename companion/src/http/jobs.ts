@@ -4,14 +4,15 @@
  * submit time and never reaches the worker. Jobs are visible only to the team that created them.
  */
 import { Router, type Request } from 'express';
-import { z } from 'zod';
-import { stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
+import { paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
 import { resolveLayers } from '../engine/resolveLayers.js';
+import { planScales } from '../engine/sizePlan.js';
 import type { Vgg19 } from '../engine/vgg19.js';
-import { decodeImage, type DecodedImage } from '../io/images.js';
+import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
-import { QueueFullError, type JobQueue } from '../jobs/queue.js';
+import type { PixelBudget } from '../jobs/pixelBudget.js';
+import type { JobQueue } from '../jobs/queue.js';
 import { teamOf } from './auth.js';
 import type { PresetsDeps } from './deps.js';
 import { HttpError } from './errors.js';
@@ -22,14 +23,16 @@ import { jobUpload, type UploadedFiles } from './upload.js';
 /** What the jobs router needs. */
 export interface JobsRouterDeps {
   queue: JobQueue;
+  /** Decoded pixels that waiting and running jobs may hold. */
+  pixels: PixelBudget;
   model: Vgg19;
   limits: ServerLimits;
   presets?: PresetsDeps;
   heartbeatMs: number;
+  /** How often an event stream re-checks its token. */
+  reauthMs: number;
   streams: StreamSet;
 }
-
-const paramsObject = z.record(z.string(), z.unknown());
 
 /** Parses the `params` text field (JSON object) → 400 `bad_params`. */
 function parseParamsField(text: string | undefined): Record<string, unknown> {
@@ -40,13 +43,13 @@ function parseParamsField(text: string | undefined): Record<string, unknown> {
   } catch {
     throw new HttpError(400, 'bad_params', 'params is not valid JSON');
   }
-  const r = paramsObject.safeParse(json);
+  const r = paramsObjectSchema.safeParse(json);
   if (!r.success) throw new HttpError(400, 'bad_params', 'params must be a JSON object');
   return r.data;
 }
 
-/** Checks params against this server's limits, the style count, and the model's layers (as the engine will). */
-function checkParams(params: StylizeParams, styles: number, hasInit: boolean, model: Vgg19, limits: ServerLimits): void {
+/** Checks params against this server's limits, the style count, and the model's layers (as the engine will); returns the layers used. */
+function checkParams(params: StylizeParams, styles: number, hasInit: boolean, model: Vgg19, limits: ServerLimits): string[] {
   if (params.size > limits.maxSize) throw new HttpError(400, 'bad_params', `size: at most ${limits.maxSize} on this server`);
   if (params.iterations > limits.maxIterations) {
     throw new HttpError(400, 'bad_params', `iterations: at most ${limits.maxIterations} on this server`);
@@ -55,7 +58,8 @@ function checkParams(params: StylizeParams, styles: number, hasInit: boolean, mo
     throw new HttpError(400, 'bad_params', `styleBlend: ${params.styleBlend.length} weights for ${styles} style image(s)`);
   }
   if (params.init === 'image' && !hasInit) throw new HttpError(400, 'missing_init', "params.init is 'image' but no 'init' file was sent");
-  resolveLayers(params, model.availableLayers);
+  const plan = resolveLayers(params, model.availableLayers);
+  return [...plan.content, ...plan.style];
 }
 
 /** Decodes uploads one after another (bounded memory), each within the pixel limit. */
@@ -81,7 +85,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
 
   r.post('/', ...jobUpload(limits), async (req, res) => {
     const teamId = teamOf(req);
-    if (queue.length >= queue.max) throw new QueueFullError(queue.retryAfterSeconds());
+    queue.checkRoom(teamId); // before reading any image; checked again at submit
     const fields = createJobFieldsSchema.parse(req.body ?? {});
     const files = (req.files ?? {}) as UploadedFiles;
     if (!files.content?.length) throw new HttpError(400, 'missing_content', "send at least one 'content' image");
@@ -98,19 +102,32 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     }
     if (!styleBuffers.length) throw new HttpError(400, 'missing_style', "send at least one 'style' image or a 'presetId'");
     const params = stylizeParamsSchema.parse(merged);
-    checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
+    const layers = checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
 
-    const contents = await decodeAll(files.content, limits.maxPixels);
-    const styles: DecodedImage[] = [];
-    for (const b of styleBuffers) styles.push(await decodeImage(b, { maxPixels: limits.maxPixels }));
-    const [initImage] = await decodeAll(files.init ?? [], limits.maxPixels);
-
-    const job = new Job({ contents, styles, initImage, params, resultSize: fields.resultSize }, teamId);
-    queue.submit(job);
-    const body: CreateJobResponse = { id: job.id };
-    res.status(202).location(`/v1/jobs/${job.id}`).json(body);
+    // Reserve the pixels the decoded images will hold (from their headers) before decoding any.
+    const all = [...asBuffers(files.content), ...styleBuffers, ...asBuffers(files.init)];
+    let pixels = 0;
+    for (const b of all) {
+      const { width, height } = await readImageHeader(b, { maxPixels: limits.maxPixels });
+      pixels += width * height;
+    }
+    const release = deps.pixels.reserve(teamId, pixels, () => queue.retryAfterSeconds(teamId));
+    try {
+      const contents = await decodeAll(files.content, limits.maxPixels);
+      const styles: DecodedImage[] = [];
+      for (const b of styleBuffers) styles.push(await decodeImage(b, { maxPixels: limits.maxPixels }));
+      const [initImage] = await decodeAll(files.init ?? [], limits.maxPixels);
+      // The engine's own size check, now rather than in the worker.
+      for (const c of contents) planScales(c, styles, params, layers);
+      const job = new Job({ contents, styles, initImage, params, resultSize: fields.resultSize }, teamId, release);
+      queue.submit(job);
+      const body: CreateJobResponse = { id: job.id };
+      res.status(202).location(`/v1/jobs/${job.id}`).json(body);
+    } catch (err) {
+      release();
+      throw err;
+    }
   });
-
   r.get('/:id', (req, res) => {
     const job = findJob(req);
     res.json(job.toStatus(queue.position(job)));
@@ -118,7 +135,8 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
 
   r.get('/:id/events', (req, res) => {
     const job = findJob(req);
-    streamJobEvents(req, res, job, () => queue.position(job), { heartbeatMs: deps.heartbeatMs, streams: deps.streams });
+    const { stillValid } = req.auth!;
+    streamJobEvents(req, res, job, () => queue.position(job), { heartbeatMs: deps.heartbeatMs, streams: deps.streams, stillValid, reauthMs: deps.reauthMs });
   });
 
   r.get('/:id/result', (req, res) => {

@@ -17,9 +17,18 @@ export interface ServerLimits {
   maxIterations: number;
   /** Most jobs waiting in the queue. */
   maxQueue: number;
+  /** Most jobs one team may have waiting (its share of the queue). */
+  maxTeamQueue: number;
+  /** Most decoded image pixels held by all waiting and running jobs together. */
+  maxQueuedPixels: number;
+  /** Most decoded image pixels held by one team's waiting and running jobs. */
+  maxTeamQueuedPixels: number;
 }
 
-/** Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16 queued jobs. */
+/**
+ * Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16
+ * queued jobs and 512 MP of decoded images held (≈1.5–2 GiB), half of each per team.
+ */
 export const DEFAULT_LIMITS: ServerLimits = {
   maxPixels: 64_000_000,
   maxFileBytes: 50 * 2 ** 20,
@@ -28,4 +37,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxSize: PARAM_LIMITS.maxSize,
   maxIterations: PARAM_LIMITS.maxIterations,
   maxQueue: 16,
+  maxTeamQueue: 8,
+  maxQueuedPixels: 512e6,
+  maxTeamQueuedPixels: 256e6,
 };

@@ -10,6 +10,7 @@ import { presetEtag, type Preset, type PresetList } from '../../../shared/preset
 import { PresetError } from '../presets/errors.js';
 import type { PresetStore } from '../presets/store.js';
 import { teamOf } from './auth.js';
+import { declaredLengthLimit, limitedMulter } from './bodyLimit.js';
 import { HttpError } from './errors.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 
@@ -79,7 +80,7 @@ function bodyOf(req: Request): { body: unknown; styles: Buffer[] } {
 export function createPresetsRouter(deps: PresetsRouterDeps): Router {
   const { store } = deps;
   const limits = { maxFileBytes: DEFAULT_LIMITS.maxFileBytes, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes, ...deps.limits };
-  const multipart = multer({
+  const multipart = limitedMulter(limits.maxBodyBytes, {
     storage: multer.memoryStorage(),
     limits: {
       fileSize: limits.maxFileBytes,
@@ -90,14 +91,9 @@ export function createPresetsRouter(deps: PresetsRouterDeps): Router {
       parts: PARAM_LIMITS.maxStyles + 4,
     },
   }).fields([{ name: PRESET_FIELDS.style, maxCount: PARAM_LIMITS.maxStyles }]);
-  const bodyLimit: RequestHandler = (req, _res, next) => {
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > limits.maxBodyBytes) return next(new HttpError(413, 'body_too_large', `request body over ${limits.maxBodyBytes} bytes`));
-    next();
-  };
   /** multipart → multer; JSON (incl. merge-patch) → express.json; anything else with a body → 415. */
   const anyBody = (allowJson: boolean): RequestHandler[] => [
-    bodyLimit,
+    declaredLengthLimit(limits.maxBodyBytes),
     (req, res, next) => {
       if (req.is('multipart/form-data')) return multipart(req, res, next);
       if (allowJson && req.is(['application/json', 'application/merge-patch+json'])) return next();

@@ -1,7 +1,8 @@
 /**
  * Server-Sent Events for one job: a late subscriber first gets the current state (queued position,
  * latest progress with its preview, or the terminal event), then live events, heartbeats comments,
- * and the stream closes after the terminal event.
+ * and the stream closes after the terminal event — or as soon as a periodic re-check finds that
+ * the subscriber's token was revoked or rotated.
  */
 import type { Request, Response } from 'express';
 import type { JobEvent } from '../../../shared/protocol.js';
@@ -23,7 +24,13 @@ export function streamJobEvents(
   res: Response,
   job: Job,
   position: () => number | null,
-  opts: { heartbeatMs: number; streams: StreamSet },
+  opts: {
+    heartbeatMs: number;
+    streams: StreamSet;
+    /** Re-checks the subscriber's token every `reauthMs`; the stream ends when it no longer holds. */
+    stillValid: () => Promise<boolean>;
+    reauthMs: number;
+  },
 ): void {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -42,6 +49,7 @@ export function streamJobEvents(
     if (!open) return;
     open = false;
     clearInterval(heartbeat);
+    clearInterval(reauth);
     job.off('event', onEvent);
     opts.streams.delete(close);
     res.end();
@@ -54,6 +62,13 @@ export function streamJobEvents(
     if (open) res.write(': ping\n\n');
   }, opts.heartbeatMs);
   heartbeat.unref();
+  const reauth = setInterval(() => {
+    opts.stillValid().then(
+      (ok) => (ok ? undefined : close()),
+      () => close(),
+    );
+  }, opts.reauthMs);
+  reauth.unref();
   opts.streams.add(close);
   req.on('close', close);
 

@@ -1,12 +1,13 @@
 /**
  * Multipart upload of a job: files `content` (1..n), `style` (0..n), `init` (0..1), text fields
  * `params` (JSON), `presetId`, `resultSize` — held in memory within the configured limits.
- * Non-multipart bodies get 415; a declared Content-Length over the limit gets 413 before reading.
+ * Non-multipart bodies get 415; a body over the limit gets 413 (see bodyLimit.ts).
  */
 import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { PARAM_LIMITS } from '../../../shared/params.js';
 import { JOB_FILE_FIELDS } from '../../../shared/protocol.js';
+import { declaredLengthLimit, limitedMulter } from './bodyLimit.js';
 import { HttpError } from './errors.js';
 import type { ServerLimits } from './limits.js';
 
@@ -15,7 +16,7 @@ export type UploadedFiles = Partial<Record<keyof typeof JOB_FILE_FIELDS, Express
 
 /** Middleware chain parsing a job upload into `req.files` / `req.body`. */
 export function jobUpload(limits: ServerLimits): RequestHandler[] {
-  const parser = multer({
+  const parser = limitedMulter(limits.maxBodyBytes, {
     storage: multer.memoryStorage(),
     limits: {
       fileSize: limits.maxFileBytes,
@@ -30,15 +31,8 @@ export function jobUpload(limits: ServerLimits): RequestHandler[] {
     { name: JOB_FILE_FIELDS.style, maxCount: PARAM_LIMITS.maxStyles },
     { name: JOB_FILE_FIELDS.init, maxCount: 1 },
   ]);
-  const guard: RequestHandler = (req, _res, next) => {
-    if (!req.is('multipart/form-data')) {
-      return next(new HttpError(415, 'unsupported_media_type', 'POST /v1/jobs takes multipart/form-data'));
-    }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > limits.maxBodyBytes) {
-      return next(new HttpError(413, 'body_too_large', `request body over ${limits.maxBodyBytes} bytes`));
-    }
-    next();
+  const multipartOnly: RequestHandler = (req, _res, next) => {
+    next(req.is('multipart/form-data') ? undefined : new HttpError(415, 'unsupported_media_type', 'POST /v1/jobs takes multipart/form-data'));
   };
-  return [guard, parser];
+  return [multipartOnly, declaredLengthLimit(limits.maxBodyBytes), parser];
 }

@@ -59,25 +59,41 @@ function fromSharpError(err: unknown, maxPixels: number): ImageError {
   return new ImageError('corrupt_image', `the image data is damaged or truncated (${detail.trim()})`);
 }
 
-/** Decodes JPEG/PNG/WebP/TIFF/GIF(first frame) with sharp, EXIF orientation applied; rejects > maxPixels (default 64e6) BEFORE decoding (sharp limitInputPixels). */
-export async function decodeImage(input: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+/** What an image's header says, before anything is decoded. */
+export interface ImageHeader {
+  format: string;
+  /** Pixels of the (first) frame, as stored (EXIF orientation not applied). */
+  width: number;
+  height: number;
+}
+
+const sharpOptions = (maxPixels: number) => ({ limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' as const, pages: 1 });
+
+/** Reads format and dimensions from the header only; ImageError when empty, unsupported, or over maxPixels (default 64e6). */
+export async function readImageHeader(input: Buffer, opts: DecodeOptions = {}): Promise<ImageHeader> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (input.length === 0) throw new ImageError('empty_image', 'the image is empty (0 bytes)');
-  const sharpOpts = { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'error' as const, pages: 1 };
   let meta: Metadata;
   try {
-    // Header only: dimensions and format, nothing decoded yet.
-    meta = await sharp(input, { ...sharpOpts, limitInputPixels: false }).metadata();
+    meta = await sharp(input, { ...sharpOptions(maxPixels), limitInputPixels: false }).metadata();
   } catch (err) {
     throw fromSharpError(err, maxPixels);
   }
   if (!meta.format || !SUPPORTED_FORMATS.has(meta.format)) {
     throw new ImageError('unsupported_image', `unsupported image format ${meta.format ?? 'unknown'} (use JPEG, PNG, WebP, TIFF or GIF)`);
   }
-  const hw = meta.width ?? 0;
-  const hh = meta.pageHeight ?? meta.height ?? 0;
-  if (hw <= 0 || hh <= 0) throw new ImageError('corrupt_image', 'the image header has no valid dimensions');
-  if (hw * hh > maxPixels) throw tooLarge(hw, hh, maxPixels);
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (width <= 0 || height <= 0) throw new ImageError('corrupt_image', 'the image header has no valid dimensions');
+  if (width * height > maxPixels) throw tooLarge(width, height, maxPixels);
+  return { format: meta.format, width, height };
+}
+
+/** Decodes JPEG/PNG/WebP/TIFF/GIF(first frame) with sharp, EXIF orientation applied; rejects > maxPixels (default 64e6) BEFORE decoding (from the header). */
+export async function decodeImage(input: Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  await readImageHeader(input, { maxPixels });
+  const sharpOpts = sharpOptions(maxPixels);
 
   let data: Buffer;
   let info: OutputInfo;

@@ -59,6 +59,8 @@ export class Job extends EventEmitter<{ event: [JobEvent] }> {
     input: JobInput,
     /** Team that created it; only that team sees it. */
     readonly teamId: string,
+    /** Called once when the job finishes and drops its inputs (releases their pixel reservation). */
+    private readonly onInputDropped?: () => void,
   ) {
     super();
     this.setMaxListeners(0);
@@ -114,6 +116,7 @@ export class Job extends EventEmitter<{ event: [JobEvent] }> {
     this.state = state;
     this.finishedAt = new Date();
     this.input = null;
+    this.onInputDropped?.();
     this.lastProgressEvent = null;
     this.emit('event', this.terminalEvent()!);
     this.removeAllListeners('event');

@@ -1,19 +1,22 @@
 /**
  * One worker per device over a bounded FIFO queue: jobs run one at a time in submission order;
- * submitting to a full queue throws QueueFullError (HTTP 429 with Retry-After).
+ * submitting to a full queue, or beyond a team's share of it, throws QueueFullError (HTTP 429
+ * with a Retry-After estimated from the jobs actually ahead).
  */
 import type { Logger } from 'pino';
 import { CancelledError } from '../engine/errors.js';
+import { DurationModel, jobWork } from './estimate.js';
 import { isTerminal, type Job, type JobError, type JobResult } from './job.js';
 
-/** Thrown by `submit` when `maxQueue` jobs are already waiting. */
+/** The queue cannot take this job now (HTTP 429 with Retry-After): full, or over a share or budget, per `code`. */
 export class QueueFullError extends Error {
-  readonly code = 'queue_full';
   constructor(
     /** Suggested seconds before retrying. */
     readonly retryAfter: number,
+    readonly code: 'queue_full' | 'team_queue_full' | 'queue_memory_full' = 'queue_full',
+    message = 'the job queue is full; retry later',
   ) {
-    super('the job queue is full; retry later');
+    super(message);
     this.name = 'QueueFullError';
   }
 }
@@ -34,6 +37,8 @@ export type JobRunner = (job: Job, signal: AbortSignal) => Promise<JobResult[]>;
 export interface JobQueueOptions {
   /** Most jobs waiting (the running one not counted). */
   maxQueue: number;
+  /** Most jobs one team may have waiting, so that one team cannot lock the others out (default: all of them). */
+  maxQueuePerTeam?: number;
   run: JobRunner;
   /** Maps a runner failure to the error clients see. */
   describeError: (err: unknown) => JobError;
@@ -50,8 +55,8 @@ export class JobQueue {
   private current: Job | null = null;
   private currentDone: Promise<void> = Promise.resolve();
   private closed = false;
-  /** Moving average of job durations in seconds, for Retry-After. */
-  private avgSeconds = 10;
+  /** Durations learned from finished jobs, for Retry-After. */
+  private readonly durations = new DurationModel();
 
   constructor(private readonly opts: JobQueueOptions) {}
 
@@ -65,15 +70,28 @@ export class JobQueue {
     return this.opts.maxQueue;
   }
 
+  /** Most jobs one team may have waiting. */
+  get maxPerTeam(): number {
+    return Math.min(this.opts.maxQueuePerTeam ?? Infinity, this.opts.maxQueue);
+  }
+
   /** The running job, if any. */
   get running(): Job | null {
     return this.current;
   }
 
-  /** Adds a job at the end of the queue; throws QueueFullError / QueueClosedError. */
-  submit(job: Job): void {
+  /** Throws QueueClosedError / QueueFullError unless a job of this team could be queued now. */
+  checkRoom(teamId: string): void {
     if (this.closed) throw new QueueClosedError();
     if (this.waiting.length >= this.opts.maxQueue) throw new QueueFullError(this.retryAfterSeconds());
+    if (this.waiting.filter((j) => j.teamId === teamId).length >= this.maxPerTeam) {
+      throw new QueueFullError(this.retryAfterSeconds(teamId), 'team_queue_full', `your team has ${this.maxPerTeam} jobs waiting, its share of the queue; retry when one has started`);
+    }
+  }
+
+  /** Adds a job at the end of the queue; throws QueueFullError / QueueClosedError. */
+  submit(job: Job): void {
+    this.checkRoom(job.teamId);
     this.jobs.set(job.id, job);
     this.waiting.push(job);
     job.queuedAt(this.waiting.length - 1);
@@ -128,9 +146,16 @@ export class JobQueue {
     await this.currentDone;
   }
 
-  /** Seconds a client should wait before retrying a full queue. */
-  retryAfterSeconds(): number {
-    return Math.min(3600, Math.max(1, Math.ceil(this.avgSeconds)));
+  /**
+   * Seconds a client should wait before retrying: until the running job ends and the next one
+   * starts (a slot frees), or with `teamId`, until that team's first waiting job starts (its
+   * share frees): the running job's remaining time plus the estimates of the jobs ahead.
+   */
+  retryAfterSeconds(teamId?: string): number {
+    let seconds = this.current ? this.durations.remaining(this.current) : 0;
+    const first = teamId === undefined ? -1 : this.waiting.findIndex((j) => j.teamId === teamId);
+    for (let i = 0; i < first; i++) seconds += this.durations.estimate(this.waiting[i]);
+    return Math.min(3600, Math.max(1, Math.ceil(seconds)));
   }
 
   private announcePositions(from: number): void {
@@ -146,6 +171,7 @@ export class JobQueue {
     job.start();
     this.opts.logger?.info({ job: job.id }, 'job started');
     const t0 = performance.now();
+    const work = jobWork(job);
     this.currentDone = this.opts
       .run(job, job.abort.signal)
       .then(
@@ -160,7 +186,7 @@ export class JobQueue {
       )
       .then(() => {
         const seconds = (performance.now() - t0) / 1000;
-        this.avgSeconds = 0.7 * this.avgSeconds + 0.3 * seconds;
+        if (job.state === 'succeeded') this.durations.observe(work, seconds);
         this.opts.logger?.info({ job: job.id, state: job.state, seconds: +seconds.toFixed(3), error: job.error ?? undefined }, 'job finished');
         this.current = null;
         this.opts.onFinished?.(job);

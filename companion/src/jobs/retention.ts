@@ -1,4 +1,7 @@
-/** Evicts finished jobs (and their result PNGs) after a bounded time, total size and count. */
+/**
+ * Evicts finished jobs (and their result PNGs) after a bounded time, size and count, each team
+ * within its own bounds: one team's many finished jobs never evict another team's results.
+ */
 import { isTerminal, type Job } from './job.js';
 import type { JobQueue } from './queue.js';
 
@@ -6,20 +9,29 @@ import type { JobQueue } from './queue.js';
 export interface RetentionOptions {
   /** Finished jobs older than this are evicted. */
   ttlMs: number;
-  /** Total bytes of kept results; the oldest finished jobs go first beyond it. */
+  /** Total bytes of one team's kept results; its oldest finished jobs go first beyond it. */
   maxBytes: number;
-  /** Most finished jobs kept. */
+  /** Most finished jobs kept per team. */
   maxJobs: number;
 }
 
-/** Default bounds: 30 minutes, 512 MiB, 200 jobs. */
+/** Default bounds: 30 minutes, 512 MiB and 200 jobs per team. */
 export const DEFAULT_RETENTION: RetentionOptions = { ttlMs: 30 * 60_000, maxBytes: 512 * 2 ** 20, maxJobs: 200 };
 
-/** Removes finished jobs beyond the bounds; returns the evicted ids. */
+/** Removes finished jobs beyond the bounds, team by team; returns the evicted ids. */
 export function sweepFinishedJobs(queue: JobQueue, opts: RetentionOptions, now = Date.now()): string[] {
-  const finished: Job[] = [...queue.jobs.values()]
-    .filter((j) => isTerminal(j.state))
-    .sort((a, b) => (a.finishedAt?.getTime() ?? 0) - (b.finishedAt?.getTime() ?? 0));
+  const byTeam = new Map<string, Job[]>();
+  for (const j of queue.jobs.values()) {
+    if (!isTerminal(j.state)) continue;
+    const list = byTeam.get(j.teamId) ?? [];
+    list.push(j);
+    byTeam.set(j.teamId, list);
+  }
+  return [...byTeam.values()].flatMap((jobs) => sweepTeam(queue, jobs, opts, now));
+}
+
+function sweepTeam(queue: JobQueue, jobs: Job[], opts: RetentionOptions, now: number): string[] {
+  const finished = jobs.sort((a, b) => (a.finishedAt?.getTime() ?? 0) - (b.finishedAt?.getTime() ?? 0));
   let bytes = finished.reduce((n, j) => n + j.resultBytes, 0);
   let count = finished.length;
   const evicted: string[] = [];

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { describeZodError } from '../../../shared/describeZodError.js';
+import { paramsObjectSchema } from '../../../shared/params.js';
 import { presetNameSchema, type Preset } from '../../../shared/presets.js';
 import { PresetError } from './errors.js';
 import { sha256Hex } from './images.js';
@@ -34,7 +35,7 @@ export const bundleSchema = z.object({
   presets: z.array(
     z.object({
       name: presetNameSchema,
-      params: z.record(z.string(), z.unknown()),
+      params: paramsObjectSchema,
       styles: z.array(z.object({ sha256: sha256Schema, weight: z.number().finite().nonnegative() })).min(1),
     }),
   ),

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile } from '../io/dataDir.js';
 import { LOCAL_TEAM_ID } from '../token.js';
 
 /** The database handle type used across the presets modules. */
@@ -64,8 +65,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Opens (creating if needed) the presets database in `dataDir` and migrates it to `SCHEMA_VERSION`. */
 export function openPresetsDb(dataDir: string): PresetsDb {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, PRESETS_DB_FILE), { timeout: 10_000 });
+  ensurePrivateDir(dataDir);
+  const file = path.join(dataDir, PRESETS_DB_FILE);
+  // SQLite creates its -wal and -shm files with the database file's mode: make that 0600 first.
+  ensurePrivateFile(file);
+  for (const side of ['-wal', '-shm']) if (fs.existsSync(file + side)) ensurePrivateFile(file + side);
+  const db = new Database(file, { timeout: 10_000 });
   try {
     db.pragma('journal_mode = WAL');
     // FULL: a transaction the API acknowledged survives power loss too, not only a process crash.

@@ -6,6 +6,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../io/dataDir.js';
+import { ownedName, sweepDeadWriters } from '../io/deadWriters.js';
 import type { PresetsDb } from './db.js';
 
 /** Folder of the style images inside the data dir. */
@@ -50,8 +52,7 @@ export class StyleImageFiles {
   readonly dir: string;
 
   constructor(dataDir: string) {
-    this.dir = path.join(dataDir, STYLE_IMAGES_DIR);
-    fs.mkdirSync(this.dir, { recursive: true });
+    this.dir = ensurePrivateDir(path.join(dataDir, STYLE_IMAGES_DIR));
   }
 
   /** Path of the file holding the image with this hash. */
@@ -69,11 +70,14 @@ export class StyleImageFiles {
     }
   }
 
-  /** Durably writes `data` under its hash unless already present (async, for the slow path outside transactions). */
+  /**
+   * Durably writes `data` under its hash (async, for the slow path outside transactions). Always
+   * writes, even when the file exists: skipping would answer faster for bytes another team already
+   * stored, and that timing would tell one team what another has (the store is shared).
+   */
   async write(sha256: string, data: Uint8Array): Promise<void> {
-    if (this.has(sha256, data.byteLength)) return;
-    const tmp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
-    const handle = await fs.promises.open(tmp, 'wx');
+    const tmp = path.join(this.dir, ownedName(TEMP_PREFIX, crypto.randomBytes(6).toString('hex')));
+    const handle = await fs.promises.open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(data);
       await handle.sync();
@@ -92,8 +96,8 @@ export class StyleImageFiles {
   /** Synchronous `write`, used inside transactions when a concurrent GC removed a file meanwhile. */
   writeSync(sha256: string, data: Uint8Array): void {
     if (this.has(sha256, data.byteLength)) return;
-    const tmp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
-    const fd = fs.openSync(tmp, 'wx');
+    const tmp = path.join(this.dir, ownedName(TEMP_PREFIX, crypto.randomBytes(6).toString('hex')));
+    const fd = fs.openSync(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       fs.writeFileSync(fd, data);
       fs.fsyncSync(fd);
@@ -124,9 +128,12 @@ export class StyleImageFiles {
     return fs.readdirSync(this.dir).filter((n) => HASH.test(n));
   }
 
-  /** Deletes temp files left by writers that died, older than `maxAgeMs`; returns how many. */
+  /**
+   * Deletes temp files left by writers that died: at once when their process is gone, and any
+   * older than `maxAgeMs` (a writer whose pid was reused); returns how many.
+   */
   sweepTemp(maxAgeMs: number): number {
-    let removed = 0;
+    let removed = sweepDeadWriters(this.dir, TEMP_PREFIX);
     const now = Date.now();
     for (const name of fs.readdirSync(this.dir)) {
       if (!name.startsWith(TEMP_PREFIX)) continue;

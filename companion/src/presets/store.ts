@@ -268,11 +268,12 @@ export class PresetStore {
       let params = change.params ?? (JSON.parse(row.params) as StylizeParamsInput);
       let blend = change.blend;
       if (change.paramsPatch) {
-        const merged: Record<string, unknown> = { ...params };
-        for (const [k, v] of Object.entries(change.paramsPatch)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
+        // Built with fromEntries so every key stays an own key (`__proto__` included: the schema refuses it).
+        const patch = change.paramsPatch;
+        const merged = Object.fromEntries([
+          ...Object.entries(params).filter(([k]) => !Object.hasOwn(patch, k)),
+          ...Object.entries(patch).filter(([, v]) => v !== null),
+        ]);
         const checked = presetParamsSchema.safeParse(merged);
         if (!checked.success) throw invalid(checked.error, 'preset params');
         const split = takeBlend(checked.data);
