@@ -74,7 +74,7 @@ describe('stylize', () => {
     r.image.dispose();
     expect(seen.map((p) => p.iteration)).toEqual([1, 2, 3, 4]);
     expect(seen.every((p) => p.scale === 1 && p.scales === 1 && p.iterations === 4)).toBe(true);
-    expect(seen.map((p) => !!p.preview)).toEqual([false, true, false, true]);
+    expect(seen.map((p) => !!p.preview)).toEqual([true, true, false, true]); // the first iteration of each scale, then every k
     const preview = seen[1].preview!;
     expect(preview).toMatchObject({ width: 32, height: 24 });
     expect(preview.rgb).toHaveLength(32 * 24 * 3);

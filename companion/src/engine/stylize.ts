@@ -94,7 +94,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
             elapsed: (performance.now() - started) / 1000,
             eta: eta.iterationDone(s, it, optimizer.evaluations, done),
           };
-          if (params.previewEvery > 0 && (it % params.previewEvery === 0 || done)) {
+          if (params.previewEvery > 0 && (it === 1 || it % params.previewEvery === 0 || done)) { // each scale shows itself at once: the first preview comes early
             progress.preview = await makePreview(optimizer.x as tf.Tensor4D, params.originalColors ? (x) => transferLuminance(x, tf.expandDims(content, 0) as tf.Tensor4D) : undefined);
           }
           req.onProgress?.(progress);
