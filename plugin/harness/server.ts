@@ -3,7 +3,8 @@
  * runs the built plugin against the in-page fake Figma API. Binds 127.0.0.1.
  *
  *   npm run plugin:harness -- [--port 7746] [--no-build]
- * then open http://127.0.0.1:7746/ (add ?url=http://127.0.0.1:7745&token=… to preset the connection).
+ * then open http://127.0.0.1:7746/ (add ?token=… to preset the pairing token, ?theme=dark for Figma's
+ * dark theme, ?url=… for another companion — which must be in the build's networkAccess).
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -24,8 +25,9 @@ export interface HarnessServer {
 }
 
 /** Builds the plugin (unless `build: false`), bundles the harness page and serves both. */
-export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean } = {}): Promise<HarnessServer> {
-  if (opts.build !== false) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs')], { cwd: repoRoot, stdio: 'pipe' });
+export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean; teamServers?: string[] } = {}): Promise<HarnessServer> {
+  const teamArgs = (opts.teamServers ?? []).flatMap((origin) => ['--team-server', origin]);
+  if (opts.build !== false) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), ...teamArgs], { cwd: repoRoot, stdio: 'pipe', env: { ...process.env, ATELIER_TEAM_SERVER: '' } });
   const bundle = await build({ entryPoints: [path.join(here, 'harnessPage.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', logLevel: 'silent' });
   const harnessJs = bundle.outputFiles[0].text;
   const distDir = path.join(repoRoot, 'plugin/dist');
@@ -34,6 +36,8 @@ export async function startHarnessServer(opts: { port?: number; host?: string; b
     '/harness.js': async () => ['text/javascript; charset=utf-8', harnessJs],
     '/dist/main.js': async () => ['text/javascript; charset=utf-8', await readFile(path.join(distDir, 'main.js'))],
     '/dist/ui.html': async () => ['text/html; charset=utf-8', await readFile(path.join(distDir, 'ui.html'))],
+    // the built manifest: its networkAccess becomes the UI iframe's CSP, as in Figma
+    '/dist/manifest.json': async () => ['application/json; charset=utf-8', await readFile(path.join(distDir, 'manifest.json'))],
   };
   const server = createServer((req, res) => {
     const route = routes[new URL(req.url ?? '/', 'http://x').pathname];

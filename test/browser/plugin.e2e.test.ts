@@ -21,6 +21,7 @@ import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { openPresetsService } from '../../companion/src/presets/service.js';
 import { tokensEqual } from '../../companion/src/token.js';
 import { startHarnessServer, type HarnessServer } from '../../plugin/harness/server.js';
+import { resultName } from '../../plugin/src/logic/resultLayer.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -92,6 +93,8 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
   let ui: FrameLocator;
   let stylePath: string;
   let offlineUrl: string;
+  /** The companion by name: the build allows it (as --team-server), like a designer's own port would be. */
+  let companionUrl: string;
 
   const shot = async (name: string, full = false): Promise<void> => {
     await page.waitForTimeout(150);
@@ -104,8 +107,9 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     companion = await startCompanion();
-    harness = await startHarnessServer();
-    offlineUrl = `http://127.0.0.1:${await closedPort()}`;
+    companionUrl = companion.url.replace('127.0.0.1', 'localhost');
+    offlineUrl = `http://localhost:${await closedPort()}`;
+    harness = await startHarnessServer({ teamServers: [companionUrl, offlineUrl] });
     const tmp = tempDir('atelier-style-');
     stylePath = path.join(tmp, 'brush-strokes.png');
     const w = 48;
@@ -146,7 +150,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
   });
 
   it('shows the wrong-token state, then connects with the right token', async () => {
-    await ui.getByTestId('conn-url').fill(companion.url);
+    await ui.getByTestId('conn-url').fill(companionUrl);
     await ui.getByTestId('conn-token').fill('atl_not_the_right_token_000000');
     await ui.getByTestId('conn-save').click();
     await expect.poll(connState, { timeout: 15_000 }).toBe('unauthorized');
@@ -158,7 +162,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('conn-panel').isHidden()).toBe(true);
     expect(await ui.locator('#conn-label').textContent()).toBe('Connected · cpu');
     // the connection is remembered in clientStorage
-    expect(await h<unknown>(`window.harness.fake.storage.get('atelier.connection')`)).toEqual({ url: companion.url, token: TOKEN });
+    expect(await h<unknown>(`window.harness.fake.storage.get('atelier.connection')`)).toEqual({ url: companionUrl, token: TOKEN });
     await shot('03-connected-empty');
   });
 
@@ -181,7 +185,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('04-ready');
   });
 
-  it('stylizes against the real companion with live progress and replaces the fill; Revert restores it', async () => {
+  it('stylizes against the real companion with live progress, on a new layer above the original; Revert removes it', async () => {
     const before = await h<unknown[]>(`window.harness.fills('Hero photo')`);
     expect(before).toMatchObject([{ type: 'IMAGE', scaleMode: 'FILL' }]);
     // record every progress value the UI shows
@@ -199,12 +203,15 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     const seen = await page.frame({ url: /about:srcdoc/ })!.evaluate(() => (window as unknown as { seen: string[] }).seen.map(Number));
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
 
-    const after = await h<Array<{ type: string; scaleMode: string; imageHash: string }>>(`window.harness.fills('Hero photo')`);
+    const after = await h<Array<{ type: string; scaleMode: string; imageHash: string }>>(`window.harness.fills(${JSON.stringify(resultName('Hero photo'))})`);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ type: 'IMAGE', scaleMode: 'FILL' });
     expect(after[0].imageHash).not.toBe((before[0] as { imageHash: string }).imageHash);
     expect(await h(`window.harness.imageSize(${JSON.stringify(after[0].imageHash)})`)).toEqual({ width: 48, height: 32 });
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Hero photo', 'atelier', 'provenance')`));
+    // the original is untouched, only hidden
+    expect(await h(`window.harness.fills('Hero photo')`)).toEqual(before);
+    expect(await h(`window.harness.visible('Hero photo')`)).toBe(false);
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Hero photo'))}, 'atelier', 'provenance')`));
     expect(prov).toMatchObject({ v: 1, style: { kind: 'file', name: 'brush-strokes.png' }, params: { size: 48, iterations: 40 } });
     expect(companion.handle.queue.get(prov.jobId)?.state).toBe('succeeded');
     expect(await page.getByTestId('toast').last().textContent()).toBe('Atelier: stylized 1 layer');
@@ -215,11 +222,13 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
     expect(await h(`window.harness.fills('Hero photo')`)).toEqual(before);
-    expect(await h(`window.harness.pluginData('Hero photo', 'atelier.original')`)).toBe('');
+    expect(await h(`window.harness.visible('Hero photo')`)).toBe(true);
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Hero photo'));
+    expect(await h(`window.harness.pluginData('Hero photo', 'atelier.link')`)).toBe('');
     await shot('07-reverted');
   });
 
-  it('stylizes a batch (a frame with children + an ellipse) and hides the frame\'s children; Revert shows them again', async () => {
+  it('stylizes a batch (a frame with children + an ellipse) without touching the frame\'s children; Revert removes the results', async () => {
     await page.locator('[data-name="Profile card"]').click();
     await page.locator('[data-name="Sun badge"]').click({ modifiers: ['Shift'] });
     await expect.poll(() => ui.getByTestId('layer').count()).toBe(2);
@@ -228,14 +237,16 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('stylize').textContent()).toBe('Stylize 2 layers');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 2 layers');
-    expect(await h(`window.harness.fills('Profile card')[0].type`)).toBe('IMAGE');
-    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('IMAGE');
-    for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(false);
+    expect(await h(`window.harness.fills(${JSON.stringify(resultName('Profile card'))})[0].type`)).toBe('IMAGE');
+    expect(await h(`window.harness.fills(${JSON.stringify(resultName('Sun badge'))})[0].type`)).toBe('IMAGE');
+    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('SOLID');
+    for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(true);
     await shot('08-batch-applied', true);
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 2 layers to the original');
     for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(true);
-    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('SOLID');
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Sun badge'));
+    expect(await h(`window.harness.visible('Profile card')`)).toBe(true);
   });
 
   it('saves the style and settings as a team preset (409 on a taken name), lists it with a thumbnail, and stylizes with it', async () => {
@@ -261,7 +272,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('10-team-preset');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 1 layer');
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Hero photo', 'atelier', 'provenance')`));
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Hero photo'))}, 'atelier', 'provenance')`));
     expect(prov.style).toMatchObject({ kind: 'preset', name: 'Brush strokes' });
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
@@ -281,10 +292,9 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('11-style-layer');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 1 layer');
-    expect(await h(`window.harness.fills('Starry swirls')[0].type`)).toBe('IMAGE');
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Sun badge', 'atelier', 'provenance')`));
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Sun badge'))}, 'atelier', 'provenance')`));
     expect(prov.style).toMatchObject({ kind: 'layer', name: 'Starry swirls' });
-    expect(await h(`window.harness.pluginData('Starry swirls', 'atelier.original')`)).toBe('');
+    expect(await h(`window.harness.pluginData('Starry swirls', 'atelier.link')`)).toBe('');
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
     await ui.getByTestId('tab-file').click();
@@ -309,6 +319,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 30_000 }).toBe('Canceled — nothing was changed');
     expect(running!.state).toBe('canceled');
     expect(await h(`window.harness.fills('Sun badge')`)).toEqual(before);
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Sun badge'));
     await shot('09-canceled');
   });
 

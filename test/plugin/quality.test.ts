@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STYLE_WEIGHT, stylizeParamsSchema } from '../../shared/params.js';
 import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
-import { DEFAULT_CONTROLS, QUALITY_PRESETS, controlsToParams, parseLayerList, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
-import { LOCAL_COMPANION_URL, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
+import { DEFAULT_CONNECTION, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
+import { refusedOriginReason } from '../../plugin/src/logic/networkAccess.js';
 import { checkParams } from '../../plugin/src/ui/checkParams.js';
 import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/progress.js';
 
@@ -56,13 +57,44 @@ describe('stored settings', () => {
     expect(sanitizeControls(JSON.parse(JSON.stringify(kept)))).toEqual(kept);
   });
 
-  it('normalises companion URLs and keeps the local default in sync with the protocol', () => {
-    expect(LOCAL_COMPANION_URL).toBe(DEFAULT_COMPANION_URL);
+  it('normalises companion URLs; the local default is localhost (Figma refuses IP literals), and stored loopback IPs move to it', () => {
+    expect(DEFAULT_CONNECTION.url).toBe(DEFAULT_COMPANION_URL);
+    expect(DEFAULT_COMPANION_URL).toBe('http://localhost:7745');
+    expect(sanitizeConnection({ url: 'http://127.0.0.1:7745', token: 't' })).toEqual({ url: 'http://localhost:7745', token: 't' });
+    expect(sanitizeConnection({ url: 'http://127.0.0.10:7745', token: 't' }).url).toBe('http://127.0.0.10:7745');
     expect(normalizeCompanionUrl(' http://127.0.0.1:7745/ ')).toBe('http://127.0.0.1:7745');
     expect(normalizeCompanionUrl('https://gpu.example.com/atelier/')).toBe('https://gpu.example.com/atelier');
     expect(normalizeCompanionUrl('ftp://x')).toBeNull();
     expect(normalizeCompanionUrl('localhost:7745')).toBeNull();
     expect(sanitizeConnection({ url: 'javascript:alert(1)', token: ' atl_x ' })).toEqual({ url: DEFAULT_COMPANION_URL, token: 'atl_x' });
+  });
+});
+
+describe('output size (item 11)', () => {
+  it('is the layer\'s own size ×2, capped by the quality level and 4096 px; an advanced size is exact', () => {
+    const cap = QUALITY_PRESETS.balanced.size;
+    expect(SCREEN_DENSITY).toBe(2);
+    expect(outputSide(240, cap, false)).toBe(Math.min(cap, 480)); // not upscaled to 512
+    expect(outputSide(100, 512, false)).toBe(200);
+    expect(outputSide(1440, 2048, false)).toBe(2048);
+    expect(outputSide(2400, 8192, false)).toBe(4096);
+    expect(outputSide(3, 512, false)).toBe(16); // the companion's smallest size
+    expect(outputSide(240, 48, true)).toBe(48);
+    expect(outputSide(10, 96, true)).toBe(96);
+    const run = planRunSizes([{ id: 'a', width: 240, height: 160 }, { id: 'b', width: 60, height: 90 }], 512, false);
+    expect(run).toEqual({ layers: [{ nodeId: 'a', size: 480 }, { nodeId: 'b', size: 180 }], size: 480 });
+  });
+});
+
+describe('network access (item 1)', () => {
+  const allowed = ['http://localhost:7745', 'https://gpu.example.com:8443', '*.studio.example'];
+  it('accepts the origins of the built manifest and refuses others with the reason and the fix', () => {
+    expect(refusedOriginReason('http://localhost:7745', allowed)).toBeNull();
+    expect(refusedOriginReason('https://gpu.example.com:8443/atelier', allowed)).toBeNull();
+    expect(refusedOriginReason('https://a.studio.example', allowed)).toBeNull();
+    expect(refusedOriginReason('http://localhost:7999', allowed)).toMatch(/^Figma blocks http:\/\/localhost:7999: this build of the plugin may only reach .*--team-server http:\/\/localhost:7999/);
+    expect(refusedOriginReason('http://gpu.example.com:8443', allowed)).toMatch(/Figma blocks/);
+    expect(refusedOriginReason('http://127.0.0.1:7745', allowed)).toMatch(/use http:\/\/localhost:7745 instead/);
   });
 });
 

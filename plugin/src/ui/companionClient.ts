@@ -35,7 +35,9 @@ export type ConnectionState =
   | { kind: 'connected'; info: Info }
   | { kind: 'offline'; message: string }
   | { kind: 'unauthorized'; message: string }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** The URL is not in the built manifest's allowedDomains: Figma's CSP would block every request. */
+  | { kind: 'blocked'; message: string };
 
 /** Message shown when nothing answers at the companion URL. */
 export const OFFLINE_MESSAGE = 'Companion not running — start it with `npx atelier serve`';
@@ -57,6 +59,11 @@ export class CompanionClient {
     readonly token: string,
     private readonly fetchImpl: FetchLike = (...args) => fetch(...args),
   ) {}
+
+  /** `DELETE` this URL to cancel the job (the main thread does it when the plugin closes mid-run). */
+  jobUrl(jobId: string): string {
+    return this.url(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}`);
+  }
 
   private url(path: string): string {
     return `${this.baseUrl.replace(/\/+$/, '')}${path}`;
@@ -169,14 +176,14 @@ export class CompanionClient {
   }
 
   /** `POST /v1/jobs`: content images (a batch when several), style images or a preset, params → job id. */
-  async createJob(job: { contents: UploadFile[]; styles: UploadFile[]; presetId?: string; params: StylizeParamsInput }): Promise<string> {
+  async createJob(job: { contents: UploadFile[]; styles: UploadFile[]; presetId?: string; params: StylizeParamsInput }, signal?: AbortSignal): Promise<string> {
     const form = new FormData();
     for (const c of job.contents) form.append('content', toBlob(c.data), c.name);
     for (const s of job.styles) form.append('style', toBlob(s.data), s.name);
     if (job.presetId) form.set('presetId', job.presetId);
     form.set('params', JSON.stringify(job.params));
     form.set('resultSize', 'original');
-    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form })).id;
+    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form, signal })).id;
   }
 
   /** Streams `GET /v1/jobs/:id/events` until the terminal event (or `signal` aborts). */
@@ -200,8 +207,8 @@ export class CompanionClient {
   }
 
   /** `GET /v1/jobs/:id/result?index=i` → PNG bytes. */
-  async result(jobId: string, index: number): Promise<Uint8Array> {
-    const res = await this.request(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}/result?index=${index}`);
+  async result(jobId: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.request(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}/result?index=${index}`, { signal });
     return new Uint8Array(await res.arrayBuffer());
   }
 

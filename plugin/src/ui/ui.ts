@@ -7,7 +7,8 @@ import type { Info, JobProgress } from '../../../shared/protocol.js';
 import { createChannel, type MainToUi, type SelectionSummary, type UiChannel, type UiToMain } from '../logic/messages.js';
 import { batchFractions, formatEta } from '../logic/progress.js';
 import { describeStyle } from '../logic/provenance.js';
-import { controlsToParams, DEFAULT_CONTROLS, QUALITY_PRESETS, type Controls, type Quality } from '../logic/quality.js';
+import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, type Controls, type Quality } from '../logic/quality.js';
+import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
 import { checkParams } from './checkParams.js';
 import { CompanionClient, CompanionError, type ConnectionState } from './companionClient.js';
@@ -17,6 +18,10 @@ import { runStylize, type RunStyle } from './runJob.js';
 
 type StyleMode = 'preset' | 'layer' | 'file';
 
+/** The built manifest's allowedDomains (injected by scripts/build.mjs; empty when not built by it). */
+declare const __ATELIER_ALLOWED_DOMAINS__: string[] | undefined;
+const ALLOWED_DOMAINS: readonly string[] | null = typeof __ATELIER_ALLOWED_DOMAINS__ === 'undefined' ? null : __ATELIER_ALLOWED_DOMAINS__;
+
 interface State {
   connection: Connection;
   controls: Controls;
@@ -24,7 +29,13 @@ interface State {
   selection: SelectionSummary;
   styleMode: StyleMode;
   styleFile: { name: string; blob: Blob; url: string } | null;
-  running: { abort: AbortController; layers: { nodeId: string; name: string }[]; progress: JobProgress | null } | null;
+  running: {
+    abort: AbortController;
+    layers: { nodeId: string; name: string }[];
+    progress: JobProgress | null;
+    /** The companion job, once created (cancelled with a keepalive DELETE if the plugin window goes away). */
+    job?: { cancelUrl: string; token: string } | null;
+  } | null;
 }
 
 const state: State = {
@@ -144,7 +155,8 @@ async function checkConnection(): Promise<void> {
   const seq = ++checkSeq;
   state.conn = { kind: 'checking' };
   renderConnection();
-  const result = await client().checkConnection();
+  const refused = ALLOWED_DOMAINS && refusedOriginReason(state.connection.url, ALLOWED_DOMAINS);
+  const result: ConnectionState = refused ? { kind: 'blocked', message: refused } : await client().checkConnection();
   if (seq !== checkSeq) return;
   state.conn = result;
   renderConnection();
@@ -158,7 +170,7 @@ function renderConnection(): void {
   el.pill.className = `pill pill-${c.kind}`;
   el.pill.dataset.state = c.kind;
   el.connPanel.dataset.state = c.kind;
-  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable' };
+  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma' };
   el.pillLabel.textContent = c.kind === 'connected' ? `Connected · ${c.info.backend}` : label[c.kind];
   el.pill.title = c.kind === 'connected' ? `${state.connection.url} — ${c.info.device}, Atelier ${c.info.version}` : state.connection.url;
   if (c.kind === 'checking') return;
@@ -178,7 +190,9 @@ function renderConnection(): void {
         ? `Nothing answers at ${state.connection.url}. Run \`npx atelier serve\` in a terminal, then press Retry.`
         : c.kind === 'unauthorized'
           ? 'The token is printed by `atelier serve` when it starts.'
-          : 'Check the companion URL.',
+          : c.kind === 'blocked'
+            ? 'Change the companion URL below.'
+            : 'Check the companion URL.',
     ),
   );
   if (c.kind === 'unauthorized') el.connToken.focus();
@@ -193,7 +207,7 @@ el.connRetry.addEventListener('click', () => void checkConnection());
 el.connSave.addEventListener('click', () => {
   const url = normalizeCompanionUrl(el.connUrl.value);
   if (!url) {
-    say('The companion URL must look like http://127.0.0.1:7745', 'error');
+    say(`The companion URL must look like ${DEFAULT_CONNECTION.url}`, 'error');
     return;
   }
   state.connection = { url, token: el.connToken.value.trim() };
@@ -284,7 +298,7 @@ async function loadStyleLayerThumb(id: string): Promise<void> {
   if (styleLayerThumb) URL.revokeObjectURL(styleLayerThumb.url);
   styleLayerThumb = { id, url: '' };
   try {
-    const r = await callMain('exportLayers', { nodeIds: [], styleNodeId: id, size: 96 }, 'exported');
+    const r = await callMain('exportLayers', { layers: [], style: { nodeId: id, size: 96 } }, 'exported');
     if (!r.style || styleLayerThumb?.id !== id) return;
     styleLayerThumb = { id, url: URL.createObjectURL(new Blob([r.style.png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) };
     renderStyle();
@@ -438,6 +452,11 @@ function renderRun(): void {
 }
 
 el.stylize.addEventListener('click', () => void stylize());
+// Closing the plugin window ends this page mid-run: a keepalive request outlives it (main cancels too).
+window.addEventListener('pagehide', () => {
+  const job = state.running?.job;
+  if (job) void fetch(job.cancelUrl, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${job.token}` } }).catch(() => undefined);
+});
 el.cancel.addEventListener('click', () => {
   if (!state.running) return;
   el.runTitle.textContent = 'Canceling…';
@@ -452,24 +471,36 @@ async function stylize(): Promise<void> {
     say(`Check the advanced settings: ${checked.message}`, 'error');
     return;
   }
-  const params = checked.params as typeof checked.params & { size: number };
+  const targets = state.selection.targets;
+  const cap = state.controls.advanced.size ?? QUALITY_PRESETS[state.controls.quality].size;
+  const sizes = planRunSizes(targets, cap, state.controls.advanced.size !== null);
+  const params = { ...checked.params, size: sizes.size };
   const info: Info = state.conn.info;
   const abort = new AbortController();
-  const targets = state.selection.targets;
   state.running = { abort, layers: targets.map((t) => ({ nodeId: t.id, name: t.name })), progress: null };
   el.runPreview.hidden = true;
   el.runTitle.textContent = 'Starting…';
   say('');
   renderRun();
   renderFooter();
+  const c = client();
   try {
     const outcome = await runStylize(
-      client(),
+      c,
       {
-        exportLayers: (nodeIds, styleNodeId, size) => callMain('exportLayers', { nodeIds, styleNodeId, size }, 'exported'),
+        exportLayers: (layers, styleLayer) => callMain('exportLayers', { layers, style: styleLayer }, 'exported'),
         apply: (items, provenance) => callMain('apply', { items, provenance }, 'applied'),
+        jobStarted: (jobId) => {
+          const job = { cancelUrl: c.jobUrl(jobId), token: c.token };
+          if (state.running) state.running.job = job;
+          channel.emit('jobStarted', job);
+        },
+        jobEnded: () => {
+          if (state.running) state.running.job = null;
+          channel.emit('jobEnded', {});
+        },
       },
-      { nodeIds: targets.map((t) => t.id), style, params, companionVersion: info.version },
+      { layers: sizes.layers, style, styleSize: params.size, params, companionVersion: info.version },
       {
         phase: (text) => (el.runTitle.textContent = text),
         started: (_jobId, layers) => {
@@ -496,7 +527,7 @@ async function stylize(): Promise<void> {
     else say(`Nothing was applied — ${failed || 'no results'}`, 'error');
   } catch (err) {
     const e = err as CompanionError;
-    if (e.code === 'canceled') say('Canceled — nothing was changed', 'info');
+    if (e.code === 'canceled') say(e.message, 'info');
     else {
       say(e.message || String(err), 'error');
       if (e.code === 'offline' || e.status === 401) void checkConnection();
@@ -554,7 +585,7 @@ el.presetSaveBtn.addEventListener('click', async () => {
       data = style.file.data;
       fileName = style.file.name;
     } else {
-      const exported = await callMain('exportLayers', { nodeIds: [], styleNodeId: style.nodeId, size: Math.max(512, params.size ?? 512) }, 'exported');
+      const exported = await callMain('exportLayers', { layers: [], style: { nodeId: style.nodeId, size: Math.max(512, params.size ?? 512) } }, 'exported');
       if (!exported.style) throw new Error('The style layer could not be exported');
       data = exported.style.png;
     }
