@@ -2,143 +2,48 @@
  * Browser end-to-end test of the Figma plugin: the BUILT plugin in the harness page (fake Figma API,
  * UI in a null-origin iframe) against a REAL companion on 127.0.0.1 (small VGG-shaped model, cpu
  * backend). Covers offline and wrong-token states, selection with a skipped layer, a style file,
- * Stylize with live progress, the fill replaced by the returned image, Revert, a batch with a frame
- * whose children get hidden, Cancel, and team presets: save, rename, delete with confirmation and
- * the conflict when another designer changed a preset first (412). Screenshots of each state go to
- * test/artifacts/plugin/.
+ * Stylize with live progress, the result on a new layer above the untouched original, Revert, a
+ * batch with a frame whose children stay as they are, Cancel, and team presets: save, rename, delete
+ * with confirmation and the conflict when another designer changed a preset first (412).
+ * Screenshots of each state, light and dark, go to test/artifacts/plugin/.
  *
  * Needs Debian's Chromium at /usr/bin/chromium: skipped (with a message) when it is missing, and
  * FAILS instead when ATELIER_REQUIRE_BROWSER=1 (CI).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, listen, type AppHandle } from '../../companion/src/http/app.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { openPresetsService } from '../../companion/src/presets/service.js';
-import { tokensEqual } from '../../companion/src/token.js';
-import { startHarnessServer, type HarnessServer } from '../../plugin/harness/server.js';
 import { resultName } from '../../plugin/src/logic/resultLayer.js';
-import { createSmallVggWeights } from '../helpers/smallVgg.js';
-import { tempDir } from '../helpers/tempDir.js';
+import { HAVE_CHROMIUM, TOKEN, closedPort, requireBrowser, startSession, writeStyleImage, type Companion, type Session } from './session.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const REQUIRED = process.env.ATELIER_REQUIRE_BROWSER === '1';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts/plugin');
-const TOKEN = 'atl_e2e_pairing_token_0123456789abcdef';
-
-if (!HAVE_CHROMIUM) {
-  console.warn(`[plugin e2e] skipped: ${CHROMIUM} not found (install it with \`apt-get install chromium\`)${REQUIRED ? ' — but ATELIER_REQUIRE_BROWSER=1, so this FAILS' : ''}`);
-}
-
-describe.runIf(!HAVE_CHROMIUM && REQUIRED)('plugin e2e (browser required)', () => {
-  it('has Chromium', () => {
-    throw new Error(`ATELIER_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-  });
-});
-
-interface Companion {
-  url: string;
-  handle: AppHandle;
-  close(): Promise<void>;
-}
-
-async function startCompanion(): Promise<Companion> {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 3 }));
-  const dataDir = tempDir('atelier-e2e-');
-  const presets = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
-  const handle = createApp({
-    engine: { model, backend: { name: 'cpu', device: 'e2e cpu' } },
-    weightsInfo: { source: 'small test model', layers: model.availableLayers },
-    authenticate: presets.authenticate,
-    presets: presets.presets,
-    dataDir,
-    heartbeatMs: 500,
-  });
-  const { server, url } = await listen(handle, 0, '127.0.0.1');
-  return {
-    url,
-    handle,
-    async close() {
-      await handle.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      presets.close();
-      model.dispose();
-    },
-  };
-}
-
-/** A port nothing listens on (bound then released). */
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+requireBrowser('plugin e2e');
 
 describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
+  let session: Session;
   let companion: Companion;
-  let harness: HarnessServer;
-  let browser: Browser;
   let page: Page;
   let ui: FrameLocator;
   let stylePath: string;
   let offlineUrl: string;
   /** The companion by name: the build allows it (as --team-server), like a designer's own port would be. */
   let companionUrl: string;
-
-  const shot = async (name: string, full = false): Promise<void> => {
-    await page.waitForTimeout(150);
-    if (full) await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-    else await page.locator('#plugin').screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-  };
+  const shot = (name: string, full = false): Promise<void> => session.shot(name, full);
   const connState = () => ui.getByTestId('conn-pill').getAttribute('data-state');
   const h = <T>(fn: string): Promise<T> => page.evaluate(fn) as Promise<T>;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    companion = await startCompanion();
-    companionUrl = companion.url.replace('127.0.0.1', 'localhost');
     offlineUrl = `http://localhost:${await closedPort()}`;
-    harness = await startHarnessServer({ teamServers: [companionUrl, offlineUrl] });
-    const tmp = tempDir('atelier-style-');
-    stylePath = path.join(tmp, 'brush-strokes.png');
-    const w = 48;
-    const raw = Buffer.alloc(w * w * 3);
-    for (let i = 0; i < w * w; i++) {
-      const x = i % w;
-      const y = Math.floor(i / w);
-      raw[i * 3] = ((x * 13) ^ (y * 7)) & 255;
-      raw[i * 3 + 1] = (Math.sin(x / 3) * 100 + 120) & 255;
-      raw[i * 3 + 2] = ((y * 19) & 255) ^ 90;
-    }
-    await sharp(raw, { raw: { width: w, height: w, channels: 3 } }).png().toFile(stylePath);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
-    page.on('pageerror', (err) => console.error('[harness page error]', err.message));
-    ui = page.frameLocator('#plugin');
+    session = await startSession([offlineUrl]);
+    ({ companion, companionUrl, page, ui } = session);
+    stylePath = await writeStyleImage();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-    await companion?.close();
+    await session?.close();
   });
 
   it('shows the offline state with the start command, and retries', async () => {
-    await page.goto(`${harness.url}?fresh&url=${encodeURIComponent(offlineUrl)}`);
+    await page.goto(`${session.harness.url}?fresh&url=${encodeURIComponent(offlineUrl)}`);
     await page.waitForFunction('window.harness && window.harness.ready === true');
     await expect.poll(connState, { timeout: 15_000 }).toBe('offline');
     await expect.poll(() => ui.getByTestId('conn-message').textContent()).toBe('Companion not running — start it with npx atelier serve');

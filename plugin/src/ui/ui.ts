@@ -7,7 +7,8 @@ import type { Info, JobProgress } from '../../../shared/protocol.js';
 import { createChannel, type MainToUi, type SelectionSummary, type UiChannel, type UiToMain } from '../logic/messages.js';
 import { batchFractions, formatEta } from '../logic/progress.js';
 import { describeStyle } from '../logic/provenance.js';
-import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, type Controls, type Quality } from '../logic/quality.js';
+import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
+import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
 import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
 import { checkParams } from './checkParams.js';
@@ -29,6 +30,10 @@ interface State {
   selection: SelectionSummary;
   styleMode: StyleMode;
   styleFile: { name: string; blob: Blob; url: string } | null;
+  /** While a team preset is the style: its settings as shown (runs send only what differs from them). */
+  presetShown: { presetId: string; version: number; name: string; controls: Controls } | null;
+  /** The designer's own controls, put back when they leave the preset. */
+  ownControls: Controls | null;
   running: {
     abort: AbortController;
     layers: { nodeId: string; name: string }[];
@@ -45,6 +50,8 @@ const state: State = {
   selection: { targets: [], skipped: [], styleLayer: null },
   styleMode: 'file',
   styleFile: null,
+  presetShown: null,
+  ownControls: null,
   running: null,
 };
 
@@ -130,7 +137,10 @@ const presetsPane = new PresetsPane({
   root: el.stylePreset,
   client: () => client(),
   connected: () => state.conn.kind === 'connected',
-  onChange: () => renderFooter(),
+  onChange: () => {
+    syncPresetControls();
+    renderFooter();
+  },
 });
 
 // ---- messages ------------------------------------------------------------------------------
@@ -266,7 +276,26 @@ function markButton(nodeId: string | null, label: string): HTMLButtonElement {
   return b;
 }
 
+/** Shows the picked preset's settings in the panel (or puts the designer's own back when it is no longer the style). */
+function syncPresetControls(): void {
+  const p = state.styleMode === 'preset' ? presetsPane.selected() : undefined;
+  const shown = state.presetShown;
+  if (p) {
+    if (shown?.presetId === p.id && shown.version === p.version) return;
+    state.ownControls ??= state.controls;
+    const controls = controlsForPreset(state.ownControls, p.params);
+    state.presetShown = { presetId: p.id, version: p.version, name: p.name, controls: structuredClone(controls) };
+    state.controls = controls;
+  } else if (state.ownControls) {
+    state.controls = state.ownControls;
+    state.ownControls = null;
+    state.presetShown = null;
+  } else return;
+  renderControls();
+}
+
 function renderStyle(): void {
+  syncPresetControls();
   for (const b of el.styleTabs.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-selected', String(b.dataset.mode === state.styleMode));
   el.stylePreset.hidden = state.styleMode !== 'preset';
   el.styleLayer.hidden = state.styleMode !== 'layer';
@@ -361,7 +390,9 @@ function currentStyle(): RunStyle | string {
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function saveControls(): void {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => channel.emit('saveSettings', { controls: state.controls }), 250);
+  // a preset's settings are not the designer's own defaults: those are saved when they leave the preset
+  const own = state.ownControls ?? state.controls;
+  saveTimer = setTimeout(() => channel.emit('saveSettings', { controls: own }), 250);
 }
 
 function renderControls(): void {
@@ -373,7 +404,9 @@ function renderControls(): void {
   const size = c.advanced.size ?? q.size;
   const iterations = c.advanced.iterations ?? q.iterations;
   const overridden = c.advanced.size !== null || c.advanced.iterations !== null;
-  el.qualityHint.textContent = `${size} px · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${overridden ? ' (advanced)' : ''}`;
+  const sizeText = c.advanced.size !== null ? `${size} px` : `up to ${size} px (layer size ×${SCREEN_DENSITY})`;
+  const from = state.presetShown ? ` — settings of “${state.presetShown.name}”` : overridden ? ' (advanced)' : '';
+  el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${from}`;
   el.preserve.checked = c.preserveColors;
   el.advanced.hidden = !c.advancedOpen;
   el.advancedToggle.setAttribute('aria-expanded', String(c.advancedOpen));
@@ -474,7 +507,9 @@ async function stylize(): Promise<void> {
   const targets = state.selection.targets;
   const cap = state.controls.advanced.size ?? QUALITY_PRESETS[state.controls.quality].size;
   const sizes = planRunSizes(targets, cap, state.controls.advanced.size !== null);
-  const params = { ...checked.params, size: sizes.size };
+  const shown = style.kind === 'preset' ? state.presetShown : null;
+  // with a preset, send only what the designer changed: the companion takes the rest from the preset
+  const params = { ...(shown ? changedParams(checked.params, controlsToParams(shown.controls)) : checked.params), size: sizes.size };
   const info: Info = state.conn.info;
   const abort = new AbortController();
   state.running = { abort, layers: targets.map((t) => ({ nodeId: t.id, name: t.name })), progress: null };
