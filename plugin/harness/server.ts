@@ -6,13 +6,14 @@
  * then open http://127.0.0.1:7746/ (add ?token=… to preset the pairing token, ?theme=dark for Figma's
  * dark theme, ?url=… for another companion — which must be in the build's networkAccess).
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+// @ts-expect-error -- plain ESM build script without type declarations
+import { buildPlugin } from '../../scripts/build.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -24,13 +25,13 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-/** Builds the plugin (unless `build: false`), bundles the harness page and serves both. */
-export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean; teamServers?: string[] } = {}): Promise<HarnessServer> {
-  const teamArgs = (opts.teamServers ?? []).flatMap((origin) => ['--team-server', origin]);
-  if (opts.build !== false) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), ...teamArgs], { cwd: repoRoot, stdio: 'pipe', env: { ...process.env, ATELIER_TEAM_SERVER: '' } });
+/** Builds the plugin into `outDir` (default plugin/dist; unless `build: false`), bundles the harness page and serves both. */
+export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean; teamServers?: string[]; outDir?: string } = {}): Promise<HarnessServer> {
+  // its own output directory lets several harnesses (test files running in parallel) build different allow-lists
+  const distDir = opts.outDir ?? path.join(repoRoot, 'plugin/dist');
+  if (opts.build !== false) await buildPlugin({ teamServers: opts.teamServers ?? [], outDir: distDir });
   const bundle = await build({ entryPoints: [path.join(here, 'harnessPage.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', logLevel: 'silent' });
   const harnessJs = bundle.outputFiles[0].text;
-  const distDir = path.join(repoRoot, 'plugin/dist');
   const routes: Record<string, () => Promise<[string, string | Buffer]>> = {
     '/': async () => ['text/html; charset=utf-8', await readFile(path.join(here, 'harness.html'))],
     '/harness.js': async () => ['text/javascript; charset=utf-8', harnessJs],

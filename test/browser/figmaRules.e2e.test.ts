@@ -4,7 +4,8 @@
  * a REAL companion. One test per reported defect — the network allow-list (1), hug-contents
  * auto-layout and overflow (2), main components (3), rotation and flips (4), preset settings (8),
  * cancel while exporting (9), closing the plugin mid-run (10), output size (11), the preset grid
- * with a long name (14). Screenshots, light and dark, go to test/artifacts/plugin/.
+ * with a long name (14), keyboard, focus, live region and contrast (15). Screenshots, light and
+ * dark, go to test/artifacts/plugin/.
  *
  * Needs Debian's Chromium at /usr/bin/chromium (skipped with a message otherwise; FAILS instead
  * when ATELIER_REQUIRE_BROWSER=1).
@@ -217,5 +218,52 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const overflow = await s.page.frame({ url: /about:srcdoc/ })!.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBe(0);
     await s.shot('23-long-preset-name');
+  });
+
+  it('15: the file picker is reachable by keyboard, focus survives a run, a live region announces it, badges meet 4.5:1 in dark mode', async () => {
+    await s.open();
+    await select('Sun badge', 'Starry swirls');
+    await ui().locator('[data-testid="layer"]', { hasText: 'Starry swirls' }).getByTestId('mark-style').click();
+    await ui().getByTestId('style-layer-row').waitFor();
+    const frame = s.page.frame({ url: /about:srcdoc/ })!;
+    // contrast of the badges against their own background, in both themes
+    const contrast = (theme: string) =>
+      frame.evaluate((t) => {
+        document.documentElement.className = `figma-${t}`;
+        const rgb = (c: string): number[] => {
+          const m = c.match(/^color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)/);
+          if (m) return m.slice(1, 4).map((v) => Number(v) * 255);
+          return (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        };
+        const lum = (c: number[]) => {
+          const [r, g, b] = c.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        return [...document.querySelectorAll('.badge')].map((el) => {
+          const cs = getComputedStyle(el);
+          const [a, b] = [lum(rgb(cs.color)), lum(rgb(cs.backgroundColor))];
+          return Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 100) / 100;
+        });
+      }, theme);
+    for (const theme of ['light', 'dark']) for (const ratio of await contrast(theme)) expect(ratio).toBeGreaterThanOrEqual(4.5);
+    await frame.evaluate(() => (document.documentElement.className = 'figma-light'));
+    await ui().getByTestId('unmark-style').click();
+    await select('Sun badge');
+
+    // Tab from the "File" tab reaches the file picker
+    await ui().getByTestId('tab-file').click();
+    await ui().getByTestId('tab-file').focus();
+    await s.page.keyboard.press('Tab');
+    expect(await frame.evaluate(() => document.activeElement?.id)).toBe('style-input');
+    await ui().getByTestId('style-input').setInputFiles(stylePath);
+    await advanced('size', '32');
+    await advanced('iterations', '2');
+    await ui().getByTestId('stylize').focus();
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => frame.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('cancel');
+    await expect.poll(message, { timeout: 90_000 }).toBe('Applied to 1 layer');
+    await expect.poll(() => ui().getByTestId('announcer').textContent()).toBe('Applied to 1 layer');
+    expect(await frame.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('stylize');
+    await s.shot('24-applied-focus');
   });
 });

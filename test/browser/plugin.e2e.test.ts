@@ -10,10 +10,12 @@
  * Needs Debian's Chromium at /usr/bin/chromium: skipped (with a message) when it is missing, and
  * FAILS instead when ATELIER_REQUIRE_BROWSER=1 (CI).
  */
+import { createServer } from 'node:http';
 import sharp from 'sharp';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultName } from '../../plugin/src/logic/resultLayer.js';
+import { COMPANION_INSTALL_COMMAND } from '../../shared/defaults.js';
 import { HAVE_CHROMIUM, TOKEN, closedPort, requireBrowser, startSession, writeStyleImage, type Companion, type Session } from './session.js';
 
 requireBrowser('plugin e2e');
@@ -42,16 +44,35 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await session?.close();
   });
 
-  it('shows the offline state with the start command, and retries', async () => {
+  it('shows the offline state with the install command, retries, and connects by itself when a companion starts', async () => {
     await page.goto(`${session.harness.url}?fresh&url=${encodeURIComponent(offlineUrl)}`);
     await page.waitForFunction('window.harness && window.harness.ready === true');
     await expect.poll(connState, { timeout: 15_000 }).toBe('offline');
-    await expect.poll(() => ui.getByTestId('conn-message').textContent()).toBe('Companion not running — start it with npx atelier serve');
-    expect(await ui.locator('#conn-message code').textContent()).toBe('npx atelier serve');
+    await expect.poll(() => ui.getByTestId('conn-message').textContent()).toBe('Companion not running');
+    // the exact command that installs and starts it, with a copy button
+    expect(await ui.getByTestId('install-command').textContent()).toBe(COMPANION_INSTALL_COMMAND);
+    expect(await ui.getByTestId('copy-install').isVisible()).toBe(true);
+    expect(await ui.getByTestId('local-network-hint').textContent()).toMatch(/browser/);
     expect(await ui.getByTestId('stylize').isDisabled()).toBe(true);
     await shot('01-offline');
     await ui.getByTestId('conn-retry').click();
     await expect.poll(connState, { timeout: 15_000 }).toBe('offline');
+    // something starts answering there: the plugin notices by itself (no Retry), and asks for the token
+    const port = Number(new URL(offlineUrl).port);
+    const starting = createServer((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Allow-Headers', 'authorization');
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+      if (req.url === '/v1/health') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true,"version":"0.1.0"}');
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":{"code":"unauthorized","message":"no"}}');
+    });
+    await new Promise<void>((r) => starting.listen(port, '127.0.0.1', () => r()));
+    try {
+      await expect.poll(connState, { timeout: 15_000 }).toBe('unauthorized');
+    } finally {
+      starting.closeAllConnections();
+      await new Promise((r) => starting.close(r));
+    }
   });
 
   it('shows the wrong-token state, then connects with the right token', async () => {

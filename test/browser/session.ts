@@ -119,7 +119,7 @@ export async function startSession(extraOrigins: string[] = []): Promise<Session
   mkdirSync(ARTIFACTS, { recursive: true });
   const companion = await startCompanion();
   const companionUrl = companion.url.replace('127.0.0.1', 'localhost');
-  const harness = await startHarnessServer({ teamServers: [companionUrl, ...extraOrigins] });
+  const harness = await startHarnessServer({ teamServers: [companionUrl, ...extraOrigins], outDir: tempDir('atelier-plugin-dist-') });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

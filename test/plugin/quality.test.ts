@@ -4,6 +4,7 @@ import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
 import { DEFAULT_CONTROLS, QUALITY_PRESETS, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
 import { refusedOriginReason } from '../../plugin/src/logic/networkAccess.js';
+import { changedParams, controlsForPreset } from '../../plugin/src/logic/presetSettings.js';
 import { checkParams } from '../../plugin/src/ui/checkParams.js';
 import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/progress.js';
 
@@ -39,10 +40,14 @@ describe('controls → params', () => {
     expect([previewEveryFor(4), previewEveryFor(80), previewEveryFor(200), previewEveryFor(5000)]).toEqual([1, 8, 20, 25]);
   });
 
-  it('reports invalid advanced settings in one line', () => {
+  it('reports invalid advanced settings in one line, in the panel\'s words', () => {
     const bad = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, styleLayers: 'conv9_9' } }));
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toMatch(/styleLayers\.0/);
+    if (!bad.ok) expect(bad.message).toBe('Style layers: each entry must be a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
+    // designers read their own field names and plain limits, never schema paths ("contentWeight: Too small…")
+    const neg = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, contentWeight: -1, size: 3.5 } }));
+    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0' });
+    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1' });
   });
 });
 
@@ -110,5 +115,19 @@ describe('progress', () => {
     expect(formatEta(75)).toBe('about 1 min left');
     expect(formatEta(0.2)).toBe('almost done');
     expect(formatEta(Number.NaN)).toBe('');
+  });
+});
+
+describe('preset settings (item 8)', () => {
+  it('shows a preset\'s params in the panel, and a run sends only what differs from them', () => {
+    const shown = controlsForPreset({ ...DEFAULT_CONTROLS, strength: 90 }, { size: 96, iterations: 15, styleWeight: 1000, originalColors: true, styleLayers: ['conv1_1', 'conv2_1'] });
+    expect(shown).toMatchObject({ strength: 75, preserveColors: true, advanced: { size: 96, iterations: 15, styleWeight: null, styleLayers: 'conv1_1, conv2_1' } });
+    const baseline = controlsToParams(shown);
+    expect(baseline).toMatchObject({ size: 96, iterations: 15, styleWeight: 1000, originalColors: true, styleLayers: ['conv1_1', 'conv2_1'] });
+    expect(changedParams(controlsToParams(shown), baseline)).toEqual({ previewEvery: baseline.previewEvery });
+    const edited = { ...shown, advanced: { ...shown.advanced, iterations: 3 } };
+    expect(changedParams(controlsToParams(edited), baseline)).toEqual({ iterations: 3, previewEvery: 1 });
+    // a weight the slider cannot show exactly stays as an advanced value
+    expect(controlsForPreset(DEFAULT_CONTROLS, { styleWeight: 123 }).advanced.styleWeight).toBe(123);
   });
 });

@@ -36,11 +36,16 @@ export type ConnectionState =
   | { kind: 'offline'; message: string }
   | { kind: 'unauthorized'; message: string }
   | { kind: 'error'; message: string }
+  /** Something listens but does not answer in time. */
+  | { kind: 'busy'; message: string }
   /** The URL is not in the built manifest's allowedDomains: Figma's CSP would block every request. */
   | { kind: 'blocked'; message: string };
 
 /** Message shown when nothing answers at the companion URL. */
-export const OFFLINE_MESSAGE = 'Companion not running — start it with `npx atelier serve`';
+export const OFFLINE_MESSAGE = 'Companion not running';
+
+/** Message when the companion takes too long to answer (e.g. a long job keeps it busy). */
+export const BUSY_MESSAGE = 'The companion is not answering in time — it may be busy; retrying…';
 
 /** A file to upload: bytes and a name. */
 export interface UploadFile {
@@ -77,6 +82,7 @@ export class CompanionClient {
       res = await this.fetchImpl(this.url(path), { ...init, headers, cache: 'no-store' });
     } catch (err) {
       if ((err as Error)?.name === 'AbortError' && init.signal?.aborted && init.signal.reason?.name !== 'TimeoutError') throw err;
+      if (init.signal?.reason?.name === 'TimeoutError') throw new CompanionError(0, 'timeout', BUSY_MESSAGE);
       throw new CompanionError(0, 'offline', OFFLINE_MESSAGE);
     }
     if (!res.ok) throw await errorFrom(res);
@@ -109,6 +115,7 @@ export class CompanionClient {
     } catch (err) {
       const e = err as CompanionError;
       if (e.code === 'offline') return { kind: 'offline', message: OFFLINE_MESSAGE };
+      if (e.code === 'timeout') return { kind: 'busy', message: BUSY_MESSAGE };
       return { kind: 'error', message: `Something answers at ${this.baseUrl}, but not an Atelier companion (${e.message})` };
     }
     if (!this.token) return { kind: 'unauthorized', message: 'Paste the pairing token that `atelier serve` printed' };
@@ -118,6 +125,7 @@ export class CompanionClient {
       const e = err as CompanionError;
       if (e.status === 401 || e.status === 403) return { kind: 'unauthorized', message: 'Wrong pairing token — copy it again from `atelier serve` or `npx atelier token`' };
       if (e.code === 'offline') return { kind: 'offline', message: OFFLINE_MESSAGE };
+      if (e.code === 'timeout') return { kind: 'busy', message: BUSY_MESSAGE };
       return { kind: 'error', message: e.message };
     }
   }

@@ -11,9 +11,10 @@ import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, SCRE
 import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
 import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
-import { checkParams } from './checkParams.js';
+import { checkParams, fallbackLabel } from './checkParams.js';
 import { CompanionClient, CompanionError, type ConnectionState } from './companionClient.js';
 import { byId, h, replaceChildren, withCode } from './dom.js';
+import { COMPANION_INSTALL_COMMAND } from '../../../shared/defaults.js';
 import { PresetsPane } from './presetsPane.js';
 import { runStylize, type RunStyle } from './runJob.js';
 
@@ -131,6 +132,7 @@ const el = {
   cancel: byId<HTMLButtonElement>('cancel'),
   revert: byId<HTMLButtonElement>('revert'),
   more: byId<HTMLButtonElement>('more'),
+  announcer: byId('announcer'),
 };
 
 const presetsPane = new PresetsPane({
@@ -149,11 +151,24 @@ let sayTimer: ReturnType<typeof setTimeout> | undefined;
 /** Shows a message in the footer (errors stay until replaced; others fade after a while). */
 function say(text: string, kind: 'error' | 'success' | 'info' = 'info'): void {
   clearTimeout(sayTimer);
+  if (text) announce(text);
   if (text && kind !== 'error') sayTimer = setTimeout(() => (el.message.hidden = true), 8000);
   el.message.hidden = !text;
   el.message.className = `message ${kind}`;
   el.message.dataset.kind = kind;
   replaceChildren(el.message, withCode(text));
+}
+
+/** Tells screen readers (a polite live region) what just happened. */
+function announce(text: string): void {
+  el.announcer.textContent = '';
+  // a fresh text node is announced even when the words repeat
+  setTimeout(() => (el.announcer.textContent = text), 50);
+}
+
+/** Clears a message that no longer applies (an error about a selection or connection that changed). */
+function clearStaleError(): void {
+  if (!el.message.hidden && el.message.dataset.kind === 'error') say('');
 }
 
 // ---- connection ------------------------------------------------------------------------------
@@ -171,7 +186,10 @@ async function checkConnection(): Promise<void> {
   state.conn = result;
   renderConnection();
   renderFooter();
-  if (result.kind === 'connected') void presetsPane.load();
+  if (result.kind === 'connected') {
+    clearStaleError();
+    void presetsPane.load();
+  }
   else presetsPane.render();
 }
 
@@ -180,7 +198,7 @@ function renderConnection(): void {
   el.pill.className = `pill pill-${c.kind}`;
   el.pill.dataset.state = c.kind;
   el.connPanel.dataset.state = c.kind;
-  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma' };
+  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
   el.pillLabel.textContent = c.kind === 'connected' ? `Connected · ${c.info.backend}` : label[c.kind];
   el.pill.title = c.kind === 'connected' ? `${state.connection.url} — ${c.info.device}, Atelier ${c.info.version}` : state.connection.url;
   if (c.kind === 'checking') return;
@@ -193,19 +211,70 @@ function renderConnection(): void {
   }
   el.connPanel.hidden = false;
   replaceChildren(el.connMessage, withCode(c.message));
-  replaceChildren(
-    el.connHint,
-    withCode(
-      c.kind === 'offline'
-        ? `Nothing answers at ${state.connection.url}. Run \`npx atelier serve\` in a terminal, then press Retry.`
-        : c.kind === 'unauthorized'
-          ? 'The token is printed by `atelier serve` when it starts.'
+  if (c.kind === 'offline') replaceChildren(el.connHint, ...offlineHint());
+  else {
+    replaceChildren(
+      el.connHint,
+      withCode(
+        c.kind === 'unauthorized'
+          ? 'The token is printed by `atelier serve` when it starts (`atelier token` shows it again).'
           : c.kind === 'blocked'
             ? 'Change the companion URL below.'
-            : 'Check the companion URL.',
-    ),
-  );
+            : c.kind === 'busy'
+              ? `${state.connection.url} answers too slowly. Atelier keeps trying.`
+              : 'Check the companion URL.',
+      ),
+    );
+  }
+  if (c.kind === 'offline' || c.kind === 'busy') watchForCompanion();
   if (c.kind === 'unauthorized') el.connToken.focus();
+}
+
+/** How to start the companion: the exact command with a copy button, and the browser's permission prompt. */
+function offlineHint(): Array<Node | string> {
+  const copy = h('button', { class: 'btn secondary small', type: 'button', 'data-testid': 'copy-install' }, 'Copy');
+  copy.addEventListener('click', () => {
+    copyText(COMPANION_INSTALL_COMMAND);
+    copy.textContent = 'Copied';
+    announce('Command copied');
+  });
+  const local = /^http:\/\/localhost[:/]/.test(`${state.connection.url}/`);
+  return [
+    h('div', {}, `Nothing answers at ${state.connection.url}. Install and start it in a terminal:`),
+    h('div', { class: 'command' }, h('code', { 'data-testid': 'install-command' }, COMPANION_INSTALL_COMMAND), copy),
+    h('div', {}, 'Atelier connects by itself as soon as it starts.'),
+    local ? h('div', { 'data-testid': 'local-network-hint' }, 'Using Figma in a browser? Allow it to reach apps on this device when the browser asks about the local network.') : '',
+  ];
+}
+
+/** Copies text; Figma's plugin iframe may refuse the Clipboard API, so a selected textarea is the fallback. */
+function copyText(text: string): void {
+  const fallback = (): void => {
+    const area = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  };
+  if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback);
+  else fallback();
+}
+
+let watchTimer: ReturnType<typeof setTimeout> | undefined;
+/** While the companion is down or busy, asks its health quietly every 2 s and connects once it answers. */
+function watchForCompanion(): void {
+  clearTimeout(watchTimer);
+  const seq = checkSeq;
+  watchTimer = setTimeout(async () => {
+    if (seq !== checkSeq || (state.conn.kind !== 'offline' && state.conn.kind !== 'busy')) return;
+    const up = await client()
+      .health(AbortSignal.timeout(1500))
+      .then(() => true, () => false);
+    if (seq !== checkSeq) return;
+    if (up) void checkConnection();
+    else watchForCompanion();
+  }, 2000);
 }
 
 let connPanelPinned = false;
@@ -449,6 +518,11 @@ el.advanced.addEventListener('change', (e) => {
   saveControls();
 });
 
+/** The advanced field's label as the panel shows it (for validation messages). */
+function fieldLabel(key: string): string {
+  return el.advanced.querySelector(`[data-adv="${key}"]`)?.closest('label')?.querySelector('span')?.textContent ?? fallbackLabel(key);
+}
+
 // ---- run --------------------------------------------------------------------------------------
 
 function renderFooter(): void {
@@ -499,7 +573,7 @@ el.cancel.addEventListener('click', () => {
 async function stylize(): Promise<void> {
   const style = currentStyle();
   if (typeof style === 'string' || state.conn.kind !== 'connected') return;
-  const checked = checkParams(controlsToParams(state.controls));
+  const checked = checkParams(controlsToParams(state.controls), fieldLabel);
   if (!checked.ok) {
     say(`Check the advanced settings: ${checked.message}`, 'error');
     return;
@@ -518,6 +592,7 @@ async function stylize(): Promise<void> {
   say('');
   renderRun();
   renderFooter();
+  el.cancel.focus(); // Stylize is hidden while running: keep keyboard focus on the control that replaces it
   const c = client();
   try {
     const outcome = await runStylize(
@@ -537,7 +612,10 @@ async function stylize(): Promise<void> {
       },
       { layers: sizes.layers, style, styleSize: params.size, params, companionVersion: info.version },
       {
-        phase: (text) => (el.runTitle.textContent = text),
+        phase: (text) => {
+          el.runTitle.textContent = text;
+          announce(text);
+        },
         started: (_jobId, layers) => {
           if (state.running) state.running.layers = layers;
           renderRun();
@@ -571,6 +649,8 @@ async function stylize(): Promise<void> {
     state.running = null;
     renderRun();
     renderFooter();
+    // the Cancel button that had focus is gone: give it back to the main action
+    (el.stylize.disabled ? el.revert : el.stylize).focus();
   }
 }
 
@@ -608,7 +688,7 @@ el.presetSaveBtn.addEventListener('click', async () => {
   const style = currentStyle();
   if (typeof style === 'string') return status(style, 'error');
   if (style.kind === 'preset') return status('This style already is a team preset — pick a file or a layer', 'error');
-  const checked = checkParams(controlsToParams(state.controls));
+  const checked = checkParams(controlsToParams(state.controls), fieldLabel);
   if (!checked.ok) return status(checked.message, 'error');
   const { previewEvery: _previewEvery, ...params } = checked.params;
   el.presetSaveBtn.disabled = true;
@@ -648,6 +728,8 @@ channel.on('init', ({ settings, selection }) => {
   void checkConnection();
 });
 channel.on('selection', (selection) => {
+  const key = (x: SelectionSummary): string => x.targets.map((t) => t.id).join();
+  if (key(selection) !== key(state.selection)) clearStaleError();
   state.selection = selection;
   renderSelection();
 });
