@@ -50,14 +50,16 @@ export async function buildPlugin({ teamServers = [], minify = true, outDir = pa
   const origins = teamServers.map(normalizeOrigin);
   await mkdir(outDir, { recursive: true });
   const common = { bundle: true, write: false, minify, legalComments: 'none', logLevel: 'silent', target: 'es2020', charset: 'utf8' };
+  const manifest = distManifest(JSON.parse(await readFile(path.join(pluginDir, 'manifest.json'), 'utf8')), origins);
+  // the UI checks a companion URL against the origins Figma will let it reach (CSP connect-src)
+  const define = { __ATELIER_ALLOWED_DOMAINS__: JSON.stringify(manifest.networkAccess.allowedDomains) };
   const [main, uiJs, uiCss] = await Promise.all([
     build({ ...common, entryPoints: [path.join(pluginDir, 'src/main.ts')], format: 'iife', platform: 'neutral', mainFields: ['module', 'main'] }),
-    build({ ...common, entryPoints: [path.join(pluginDir, 'src/ui/ui.ts')], format: 'iife', platform: 'browser' }),
+    build({ ...common, entryPoints: [path.join(pluginDir, 'src/ui/ui.ts')], format: 'iife', platform: 'browser', define }),
     build({ ...common, entryPoints: [path.join(pluginDir, 'src/ui/styles.css')], loader: { '.css': 'css' } }),
   ]);
   const template = await readFile(path.join(pluginDir, 'src/ui/index.html'), 'utf8');
   const html = inlineHtml(template, uiCss.outputFiles[0].text, uiJs.outputFiles[0].text);
-  const manifest = JSON.parse(await readFile(path.join(pluginDir, 'manifest.json'), 'utf8'));
   const files = {
     main: path.join(outDir, 'main.js'),
     ui: path.join(outDir, 'ui.html'),
@@ -65,7 +67,7 @@ export async function buildPlugin({ teamServers = [], minify = true, outDir = pa
   };
   await writeFile(files.main, main.outputFiles[0].text);
   await writeFile(files.ui, html);
-  await writeFile(files.manifest, `${JSON.stringify(distManifest(manifest, origins), null, 2)}\n`);
+  await writeFile(files.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
   return files;
 }
 

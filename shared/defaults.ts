@@ -5,3 +5,16 @@ export const DEFAULT_STYLE_WEIGHT = 100;
 
 /** Iterations of the final scale of a run (shared/schedule.ts gives the coarser scales more). */
 export const DEFAULT_ITERATIONS = 100;
+
+/** The companion's default port. */
+export const DEFAULT_PORT = 7745;
+
+/**
+ * The local companion as the plugin reaches it. `localhost`, never an IP literal: Figma's
+ * manifest check refuses IP literals in `networkAccess.allowedDomains`, and the UI may only reach
+ * origins listed there (plugin/manifest.json lists exactly this one; a test checks it).
+ */
+export const DEFAULT_COMPANION_URL = `http://localhost:${DEFAULT_PORT}`;
+
+/** The command a designer runs to install and start the companion (shown with a copy button). */
+export const COMPANION_INSTALL_COMMAND = 'npm install -g atelier && atelier serve';

@@ -6,8 +6,7 @@ import { z } from 'zod';
 import { stylizeParamsSchema } from './params.js';
 
 export const API_PREFIX = '/v1';
-export const DEFAULT_PORT = 7745;
-export const DEFAULT_COMPANION_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+export { DEFAULT_COMPANION_URL, DEFAULT_PORT } from './defaults.js';
 
 /** Error body of every non-2xx answer. */
 export const apiErrorSchema = z.object({

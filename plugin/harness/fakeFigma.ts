@@ -3,15 +3,21 @@
  * code outside Figma: in unit tests (Node) and in the browser harness. Typed against
  * @figma/plugin-typings; behaviour follows the documentation (frozen fills, IMAGE paints referencing
  * images by hash, createImage rejecting non-images and images over 4096 px, exportAsync with SCALE /
- * WIDTH / HEIGHT constraints, structured-cloned messages, asynchronous selectionchange, namespaced
- * shared plugin data).
+ * WIDTH / HEIGHT constraints rendering what the canvas shows, structured-cloned messages,
+ * asynchronous selectionchange, namespaced shared plugin data, commitUndo). The node rules
+ * (transforms, auto-layout, components, styles, duplicates) live in fakeNode.ts.
  */
-import type { ExportSettings, Image as FigmaImage, NotificationHandler, NotificationOptions, Paint, PluginAPI, ShowUIOptions } from '@figma/plugin-typings/plugin-api-standalone.js';
+import type { Image as FigmaImage, NotificationHandler, NotificationOptions, Paint, PluginAPI, ShowUIOptions, Effect } from '@figma/plugin-typings/plugin-api-standalone.js';
+import { FakeNode, rotationTransform, type LayoutMode, type SizingMode } from './fakeNode.js';
 
-/** Something to draw, in output pixels. */
-export type DrawOp =
-  | { kind: 'rect'; x: number; y: number; width: number; height: number; color: { r: number; g: number; b: number; a: number } }
-  | { kind: 'image'; x: number; y: number; width: number; height: number; bytes: Uint8Array; opacity: number };
+export { FakeNode } from './fakeNode.js';
+
+/** Something to draw: a unit box (0,0,width,height) mapped to output pixels by `matrix` (canvas order a,b,c,d,e,f), clipped to `clip` (output pixels). */
+export type DrawOp = { matrix: [number, number, number, number, number, number]; width: number; height: number; clip: { x: number; y: number; width: number; height: number } | null } & (
+  | { kind: 'rect'; color: { r: number; g: number; b: number; a: number } }
+  | { kind: 'stroke'; color: { r: number; g: number; b: number; a: number }; lineWidth: number }
+  | { kind: 'image'; bytes: Uint8Array; opacity: number }
+);
 
 /** What exportAsync asks the rasterizer to produce. */
 export interface RenderPlan {
@@ -23,6 +29,8 @@ export interface RenderPlan {
 /** Turns a render plan into real PNG bytes (canvas in the browser, sharp in Node). */
 export type Rasterizer = (plan: RenderPlan) => Promise<Uint8Array>;
 
+type PaintSpec = Paint | { type: 'IMAGE'; bytes: Uint8Array; scaleMode?: 'FILL' | 'FIT' | 'CROP' | 'TILE' };
+
 /** A node to create: a paint may be given as `{ type: 'IMAGE', bytes }` for convenience. */
 export interface NodeSpec {
   type: string;
@@ -31,23 +39,32 @@ export interface NodeSpec {
   y?: number;
   width: number;
   height: number;
+  /** Degrees, counter-clockwise (Figma's `rotation`), about the top-left corner. */
+  rotation?: number;
+  /** Mirrored horizontally (a negative-determinant relativeTransform). */
+  flipX?: boolean;
   visible?: boolean;
-  fills?: Array<Paint | { type: 'IMAGE'; bytes: Uint8Array; scaleMode?: 'FILL' | 'FIT' | 'CROP' | 'TILE' }>;
+  fills?: PaintSpec[];
+  /** A paint style id from `addPaintStyle`: the fills are linked to it. */
+  fillStyleId?: string;
+  strokes?: Paint[];
+  strokeWeight?: number;
+  strokeAlign?: 'INSIDE' | 'OUTSIDE' | 'CENTER';
+  effects?: Effect[];
+  opacity?: number;
+  blendMode?: string;
+  clipsContent?: boolean;
+  layoutMode?: LayoutMode;
+  itemSpacing?: number;
+  padding?: number;
+  /** Auto-layout sizing: 'AUTO' = hug contents (default), 'FIXED'. */
+  primaryAxisSizingMode?: SizingMode;
+  counterAxisSizingMode?: SizingMode;
   children?: NodeSpec[];
 }
 
-const NO_FILLS = new Set(['GROUP', 'SLICE', 'SECTION_NO_FILLS']);
-const CONTAINERS = new Set(['FRAME', 'GROUP', 'COMPONENT', 'COMPONENT_SET', 'INSTANCE', 'BOOLEAN_OPERATION', 'SECTION']);
 const PAINT_TYPES = new Set(['SOLID', 'GRADIENT_LINEAR', 'GRADIENT_RADIAL', 'GRADIENT_ANGULAR', 'GRADIENT_DIAMOND', 'IMAGE', 'VIDEO', 'PATTERN']);
-const NAMESPACE = /^[A-Za-z0-9_.]{3,}$/;
 
-const deepFreeze = <T>(v: T): T => {
-  if (v && typeof v === 'object') {
-    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
-    Object.freeze(v);
-  }
-  return v;
-};
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** Width and height from a PNG IHDR, or null for other formats. */
@@ -76,102 +93,6 @@ function contentHash(bytes: Uint8Array): string {
   return out;
 }
 
-/** A fake scene node. Only types that have fills get a `fills` property; only containers get `children`. */
-export class FakeNode {
-  parent: FakeNode | null = null;
-  private readonly pluginData = new Map<string, string>();
-  private readonly sharedData = new Map<string, Map<string, string>>();
-  removed = false;
-  declare children: FakeNode[];
-  declare fills: readonly Paint[] | symbol;
-
-  constructor(
-    private readonly doc: FakeFigma,
-    readonly id: string,
-    readonly type: string,
-    public name: string,
-    public x: number,
-    public y: number,
-    public width: number,
-    public height: number,
-    public visible: boolean,
-  ) {
-    if (CONTAINERS.has(type)) this.children = [];
-    if (!NO_FILLS.has(type)) {
-      let fills: readonly Paint[] | symbol = deepFreeze([] as Paint[]);
-      Object.defineProperty(this, 'fills', {
-        enumerable: true,
-        get: () => (typeof fills === 'symbol' ? fills : deepFreeze(clone(fills as Paint[]))),
-        set: (value: unknown) => {
-          if (value === doc.mixed && type === 'TEXT') {
-            fills = value as symbol;
-            return;
-          }
-          fills = deepFreeze(doc.validatePaints(value));
-        },
-      });
-    }
-  }
-
-  /** Private plugin data (per plugin; this fake hosts one plugin). */
-  getPluginData(key: string): string {
-    return this.pluginData.get(key) ?? '';
-  }
-  setPluginData(key: string, value: string): void {
-    if (typeof value !== 'string') throw new Error('setPluginData: value must be a string');
-    if (value === '') this.pluginData.delete(key);
-    else this.pluginData.set(key, value);
-  }
-  getPluginDataKeys(): string[] {
-    return [...this.pluginData.keys()];
-  }
-  getSharedPluginData(namespace: string, key: string): string {
-    if (!NAMESPACE.test(namespace)) throw new Error(`namespace "${namespace}" must be at least 3 alphanumeric characters`);
-    return this.sharedData.get(namespace)?.get(key) ?? '';
-  }
-  setSharedPluginData(namespace: string, key: string, value: string): void {
-    if (!NAMESPACE.test(namespace)) throw new Error(`namespace "${namespace}" must be at least 3 alphanumeric characters`);
-    if (typeof value !== 'string') throw new Error('setSharedPluginData: value must be a string');
-    let ns = this.sharedData.get(namespace);
-    if (!ns) this.sharedData.set(namespace, (ns = new Map()));
-    if (value === '') ns.delete(key);
-    else ns.set(key, value);
-  }
-  getSharedPluginDataKeys(namespace: string): string[] {
-    return [...(this.sharedData.get(namespace)?.keys() ?? [])];
-  }
-
-  /** Renders the node (its fills, then visible children) at the constraint and returns PNG bytes. */
-  async exportAsync(settings?: ExportSettings): Promise<Uint8Array> {
-    if (this.removed) throw new Error('The node has been removed');
-    const s = (settings ?? { format: 'PNG' }) as { format: string; constraint?: { type: string; value: number } };
-    if (s.format !== 'PNG') throw new Error(`this fake exports PNG only, not ${s.format}`);
-    const c = s.constraint ?? { type: 'SCALE', value: 1 };
-    if (!(c.value > 0)) throw new Error('export constraint value must be positive');
-    const scale = c.type === 'SCALE' ? c.value : c.type === 'WIDTH' ? c.value / this.width : c.type === 'HEIGHT' ? c.value / this.height : NaN;
-    if (!Number.isFinite(scale)) throw new Error(`unknown constraint type ${c.type}`);
-    const width = Math.max(1, Math.round(this.width * scale));
-    const height = Math.max(1, Math.round(this.height * scale));
-    const ops: DrawOp[] = [];
-    this.draw(ops, 0, 0, scale, true);
-    return this.doc.rasterize({ width, height, ops });
-  }
-
-  private draw(ops: DrawOp[], ox: number, oy: number, scale: number, root: boolean): void {
-    if (!root && !this.visible) return;
-    const rect = { x: ox, y: oy, width: this.width * scale, height: this.height * scale };
-    const fills = 'fills' in this && typeof this.fills !== 'symbol' ? (this.fills as readonly Paint[]) : [];
-    for (const p of fills) {
-      if (p.visible === false) continue;
-      const opacity = p.opacity ?? 1;
-      if (p.type === 'SOLID') ops.push({ kind: 'rect', ...rect, color: { ...p.color, a: opacity } });
-      else if (p.type === 'IMAGE' && p.imageHash) ops.push({ kind: 'image', ...rect, bytes: this.doc.imageBytes(p.imageHash), opacity });
-      else if (p.type.startsWith('GRADIENT') && 'gradientStops' in p && p.gradientStops.length) ops.push({ kind: 'rect', ...rect, color: { ...p.gradientStops[0].color, a: p.gradientStops[0].color.a * opacity } });
-    }
-    for (const c of this.children ?? []) c.draw(ops, ox + c.x * scale, oy + c.y * scale, scale, false);
-  }
-}
-
 /** Options of the fake. */
 export interface FakeFigmaOptions {
   rasterize: Rasterizer;
@@ -193,7 +114,8 @@ type MessageHandler = (message: unknown, props: { origin: string }) => void;
 export class FakeFigma {
   readonly mixed: symbol = Symbol('figma.mixed');
   readonly notifications: FakeNotification[] = [];
-  readonly page: { type: 'PAGE'; id: string; name: string; children: FakeNode[]; selection: FakeNode[] };
+  /** The current page (a node: top-level layers have it as their parent, as in Figma). */
+  readonly page: FakeNode & { selection: FakeNode[] };
   readonly storage = new Map<string, unknown>();
   /** Messages the plugin posted to its UI (structured clones). */
   readonly toUi: unknown[] = [];
@@ -203,6 +125,8 @@ export class FakeFigma {
   onUiMessage: (message: unknown) => void = () => undefined;
   /** Called when the plugin shows its UI. */
   onShowUI: (html: string, options: ShowUIOptions | undefined) => void = () => undefined;
+  /** Milliseconds every exportAsync takes (a slow export, to cancel during it). */
+  exportDelayMs = 0;
   /** Called for each figma.notify. */
   onNotify: (n: FakeNotification) => void = () => undefined;
 
@@ -210,6 +134,7 @@ export class FakeFigma {
   private selection: FakeNode[] = [];
   private readonly nodes = new Map<string, FakeNode>();
   private readonly images = new Map<string, Uint8Array>();
+  private readonly styles = new Map<string, Paint[]>();
   private readonly events = new Map<string, Set<(...args: unknown[]) => void>>();
   private uiHandlers = new Set<MessageHandler>();
   private uiOnmessage: MessageHandler | undefined;
@@ -218,7 +143,7 @@ export class FakeFigma {
   constructor(private readonly opts: FakeFigmaOptions) {
     this.rasterize = opts.rasterize;
     for (const [k, v] of Object.entries(opts.storage ?? {})) this.storage.set(k, clone(v));
-    const page = { type: 'PAGE' as const, id: '0:1', name: 'Page 1', children: [] as FakeNode[] } as FakeFigma['page'];
+    const page = new FakeNode(this, '0:1', 'PAGE', 'Page 1', 0, 0) as FakeFigma['page'];
     Object.defineProperty(page, 'selection', {
       enumerable: true,
       get: () => Object.freeze([...this.selection]) as FakeNode[],
@@ -233,19 +158,112 @@ export class FakeFigma {
 
   /** Adds a node (and its children) to the page or a parent; returns it. */
   addNode(spec: NodeSpec, parent?: FakeNode): FakeNode {
-    const id = `1:${this.nextId++}`;
-    const n = new FakeNode(this, id, spec.type, spec.name, spec.x ?? 0, spec.y ?? 0, spec.width, spec.height, spec.visible ?? true);
-    this.nodes.set(id, n);
+    const n = this.newNode(spec.type, spec.name, spec.width, spec.height);
+    n.relativeTransform = rotationTransform(spec.x ?? 0, spec.y ?? 0, spec.rotation ?? 0, spec.flipX);
+    if (spec.visible === false) n.visible = false;
     if (spec.fills && 'fills' in n) {
       n.fills = spec.fills.map((p) => ('bytes' in p ? { type: 'IMAGE', scaleMode: p.scaleMode ?? 'FILL', imageHash: this.createImage(p.bytes).hash } : p)) as Paint[];
     }
-    if (parent) {
-      if (!parent.children) throw new Error(`${parent.type} cannot have children`);
-      n.parent = parent;
-      parent.children.push(n);
-    } else this.page.children.push(n);
+    if (spec.fillStyleId) void n.setFillStyleIdAsync(spec.fillStyleId);
+    if (spec.strokes) n.strokes = spec.strokes;
+    if (spec.strokeWeight !== undefined) n.strokeWeight = spec.strokeWeight;
+    if (spec.strokeAlign) n.strokeAlign = spec.strokeAlign;
+    if (spec.effects) n.effects = spec.effects;
+    if (spec.opacity !== undefined) n.opacity = spec.opacity;
+    if (spec.blendMode) n.blendMode = spec.blendMode;
+    if (spec.clipsContent !== undefined) n.clipsContent = spec.clipsContent;
+    if (spec.itemSpacing !== undefined) n.itemSpacing = spec.itemSpacing;
+    if (spec.padding !== undefined) n.padding = spec.padding;
+    if (spec.primaryAxisSizingMode) n.primaryAxisSizingMode = spec.primaryAxisSizingMode;
+    if (spec.counterAxisSizingMode) n.counterAxisSizingMode = spec.counterAxisSizingMode;
+    (parent ?? this.page).appendChild(n);
     for (const c of spec.children ?? []) this.addNode(c, n);
+    if (spec.layoutMode) n.layoutMode = spec.layoutMode;
     return n;
+  }
+
+  private newNode(type: string, name: string, width: number, height: number): FakeNode {
+    const n = new FakeNode(this, `1:${this.nextId++}`, type, name, width, height);
+    this.nodes.set(n.id, n);
+    return n;
+  }
+
+  /** An INSTANCE of a main component, placed on the page: it mirrors the component (fills, visibility, children) until overridden. */
+  createInstance(component: FakeNode, at: { x: number; y: number }, name = component.name): FakeNode {
+    if (component.type !== 'COMPONENT') throw new Error('createInstance: not a main component');
+    const inst = this.mirrorOf(component, 'INSTANCE');
+    inst.name = name;
+    inst.relativeTransform = rotationTransform(at.x, at.y, 0);
+    this.page.appendChild(inst);
+    return inst;
+  }
+
+  /** Adds a mirror of the component node `source` under the instance node `into` (a component gained a child). */
+  mirrorInto(into: FakeNode, source: FakeNode): void {
+    const m = this.mirrorOf(source, source.type);
+    m.parent = into;
+    into.children.push(m);
+    into.relayout();
+  }
+
+  private mirrorOf(source: FakeNode, type: string): FakeNode {
+    const m = this.newNode(type, source.name, source.width, source.height);
+    source.copyInto(m);
+    m.clearOverrides();
+    for (const k of m.getPluginDataKeys()) m.setPluginData(k, '');
+    m.source = source;
+    source.mirrors.add(m);
+    for (const c of source.children ?? []) {
+      const mc = this.mirrorOf(c, c.type);
+      mc.parent = m;
+      m.children.push(mc);
+    }
+    return m;
+  }
+
+  /** A designer's Duplicate (⌘D): a deep copy, plugin data included, placed right after the original. */
+  duplicate(node: FakeNode): FakeNode {
+    const copy = this.copyTree(node);
+    const siblings = node.parent!.children;
+    siblings.splice(siblings.indexOf(node) + 1, 0, copy);
+    copy.parent = node.parent;
+    node.parent?.relayout();
+    this.recordChange();
+    return copy;
+  }
+
+  private copyTree(node: FakeNode): FakeNode {
+    const copy = this.newNode(node.type, node.name, node.width, node.height);
+    node.copyInto(copy);
+    for (const c of node.children ?? []) {
+      const cc = this.copyTree(c);
+      cc.parent = copy;
+      copy.children.push(cc);
+    }
+    return copy;
+  }
+
+  /** Creates a local paint style; returns its id (use it as `fillStyleId` in a NodeSpec). */
+  addPaintStyle(name: string, paints: Paint[]): string {
+    const id = `S:${name.replace(/\W+/g, '-').toLowerCase()},${this.nextId++}`;
+    this.styles.set(id, this.validatePaints(paints, 'paints'));
+    return id;
+  }
+
+  /** The paints of a paint style (throws for an unknown id, as Figma does). */
+  paintStyle(id: string): Paint[] {
+    const p = this.styles.get(id);
+    if (!p) throw new Error(`Invalid style id ${id}`);
+    return clone(p);
+  }
+
+  /** Document changes since the last commitUndo (each becomes part of the next undo step). */
+  uncommitted = 0;
+  /** Undo steps committed with figma.commitUndo(): the number of changes in each. */
+  readonly undoSteps: number[] = [];
+  /** Counts a document change. */
+  recordChange(): void {
+    this.uncommitted++;
   }
 
   /** Selects nodes as a designer would (fires selectionchange). */
@@ -266,19 +284,19 @@ export class FakeFigma {
   }
 
   /** Validates paints the way Figma does for the parts Atelier uses; returns a fresh copy. */
-  validatePaints(value: unknown): Paint[] {
-    if (!Array.isArray(value)) throw new Error('fills must be an array of paints');
+  validatePaints(value: unknown, field = 'fills'): Paint[] {
+    if (!Array.isArray(value)) throw new Error(`${field} must be an array of paints`);
     return value.map((p, i) => {
-      if (!p || typeof p !== 'object' || !PAINT_TYPES.has((p as Paint).type)) throw new Error(`fills[${i}]: invalid paint type`);
+      if (!p || typeof p !== 'object' || !PAINT_TYPES.has((p as Paint).type)) throw new Error(`${field}[${i}]: invalid paint type`);
       const paint = clone(p) as Paint;
       if (paint.type === 'IMAGE') {
-        if (!['FILL', 'FIT', 'CROP', 'TILE'].includes(paint.scaleMode)) throw new Error(`fills[${i}]: invalid scaleMode`);
-        if (paint.imageHash !== null && !this.images.has(paint.imageHash)) throw new Error(`fills[${i}]: image ${paint.imageHash} does not exist`);
+        if (!['FILL', 'FIT', 'CROP', 'TILE'].includes(paint.scaleMode)) throw new Error(`${field}[${i}]: invalid scaleMode`);
+        if (paint.imageHash !== null && !this.images.has(paint.imageHash)) throw new Error(`${field}[${i}]: image ${paint.imageHash} does not exist`);
       }
       if (paint.type === 'SOLID' && (typeof paint.color?.r !== 'number' || typeof paint.color.g !== 'number' || typeof paint.color.b !== 'number')) {
-        throw new Error(`fills[${i}]: SOLID paint needs color {r,g,b}`);
+        throw new Error(`${field}[${i}]: SOLID paint needs color {r,g,b}`);
       }
-      if (paint.opacity !== undefined && !(paint.opacity >= 0 && paint.opacity <= 1)) throw new Error(`fills[${i}]: opacity must be in 0..1`);
+      if (paint.opacity !== undefined && !(paint.opacity >= 0 && paint.opacity <= 1)) throw new Error(`${field}[${i}]: opacity must be in 0..1`);
       return paint;
     });
   }
@@ -336,6 +354,16 @@ export class FakeFigma {
         throw new Error('Cannot call getNodeById with documentAccess: dynamic-page. Use figma.getNodeByIdAsync instead.');
       },
       createImage: (data: Uint8Array) => this.createImage(data),
+      createRectangle: () => {
+        const n = this.newNode('RECTANGLE', 'Rectangle', 100, 100);
+        n.fills = [{ type: 'SOLID', color: { r: 0.85, g: 0.85, b: 0.85 } }];
+        this.page.appendChild(n);
+        return n;
+      },
+      commitUndo: () => {
+        this.undoSteps.push(this.uncommitted);
+        this.uncommitted = 0;
+      },
       getImageByHash: (hash: string) => (this.images.has(hash) ? this.imageObject(hash) : null),
       notify: (message: string, options?: NotificationOptions): NotificationHandler => {
         const n = { message: String(message), error: Boolean(options?.error) };

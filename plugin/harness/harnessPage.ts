@@ -1,13 +1,17 @@
 /**
  * The harness page: runs the BUILT plugin (dist/main.js) against the fake Figma API in this page,
- * hosts the BUILT UI (dist/ui.html) in a sandboxed iframe (origin `null`, like Figma's), bridges
- * postMessage as Figma does, and draws the fake document so a person (or Playwright) can select
- * layers and watch fills change. `window.harness` exposes the fake for tests.
+ * hosts the BUILT UI (dist/ui.html) in a sandboxed iframe (origin `null`, like Figma's) under the
+ * built manifest's `networkAccess` as its CSP `connect-src` (as Figma does), with Figma's theme
+ * colours (`?theme=dark`), bridges postMessage as Figma does, and draws the fake document so a
+ * person (or Playwright) can select layers and watch results appear. `window.harness` exposes the
+ * fake for tests.
  */
 import type { Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
+import { DEFAULT_COMPANION_URL } from '../../shared/defaults.js';
 import { avatarPng, landscapePng, swirlsPng } from './artwork.js';
 import { canvasRasterize } from './canvasRasterizer.js';
 import { FakeFigma, type FakeNode } from './fakeFigma.js';
+import { figmaThemeCss } from './theme.js';
 
 const STORAGE_KEY = 'atelier-harness-clientStorage';
 
@@ -21,6 +25,12 @@ export interface HarnessHandle {
   sharedPluginData(name: string, namespace: string, key: string): string;
   imageSize(hash: string): { width: number; height: number } | null;
   visible(name: string): boolean;
+  /** The node by name. */
+  node(name: string): FakeNode;
+  /** Top-level layers of the page, in order (result layers included). */
+  layerNames(): string[];
+  /** Closes the plugin as the designer would (figma.on('close') fires, the UI iframe goes away). */
+  closePlugin(): void;
   ready: boolean;
 }
 
@@ -46,7 +56,7 @@ function initialStorage(): Record<string, unknown> {
   const token = params.get('token');
   if (url !== null || token !== null) {
     const prev = (stored['atelier.connection'] ?? {}) as { url?: string; token?: string };
-    stored['atelier.connection'] = { url: url ?? prev.url ?? 'http://127.0.0.1:7745', token: token ?? prev.token ?? '' };
+    stored['atelier.connection'] = { url: url ?? prev.url ?? DEFAULT_COMPANION_URL, token: token ?? prev.token ?? '' };
   }
   return stored;
 }
@@ -63,6 +73,15 @@ async function main(): Promise<void> {
     nodes[n.name] = n;
     for (const c of n.children ?? []) add(c);
     return n;
+  };
+  /** Nodes by name, including the ones the plugin creates later (result layers). */
+  const findByName = (name: string, list: readonly FakeNode[] = fake.page.children): FakeNode | undefined => {
+    for (const n of list) {
+      if (n.name === name && !n.removed) return n;
+      const inner = n.children && findByName(name, n.children);
+      if (inner) return inner;
+    }
+    return undefined;
   };
   add(fake.addNode({ type: 'RECTANGLE', name: 'Hero photo', width: 240, height: 160, fills: [{ type: 'IMAGE', bytes: landscape, scaleMode: 'FILL' }] }));
   add(
@@ -84,12 +103,70 @@ async function main(): Promise<void> {
   add(fake.addNode({ type: 'RECTANGLE', name: 'Starry swirls', width: 128, height: 128, fills: [{ type: 'IMAGE', bytes: swirls }] }));
   add(fake.addNode({ type: 'TEXT', name: 'Headline', width: 180, height: 32, fills: [{ type: 'SOLID', color: { r: 0.1, g: 0.1, b: 0.1 } }] }));
   add(fake.addNode({ type: 'GROUP', name: 'Icons', width: 64, height: 24 }));
+  // the layers real Figma treats differently from a plain rectangle
+  const tag = (name: string, r: number, g: number, b: number) => ({ type: 'RECTANGLE', name, width: 36, height: 20, fills: [{ type: 'SOLID' as const, color: { r, g, b } }] });
+  add(
+    fake.addNode({
+      type: 'FRAME',
+      name: 'Tag row',
+      width: 10,
+      height: 10,
+      layoutMode: 'HORIZONTAL',
+      padding: 8,
+      itemSpacing: 6,
+      fills: [{ type: 'SOLID', color: { r: 0.93, g: 0.95, b: 1 } }],
+      children: [tag('Tag A', 0.9, 0.3, 0.3), tag('Tag B', 0.3, 0.7, 0.3), tag('Tag C', 0.3, 0.4, 0.9)],
+    }),
+  );
+  add(
+    fake.addNode({
+      type: 'FRAME',
+      name: 'Overflow card',
+      width: 120,
+      height: 80,
+      clipsContent: false,
+      fills: [{ type: 'SOLID', color: { r: 0.85, g: 0.9, b: 0.85 } }],
+      children: [{ type: 'ELLIPSE', name: 'Sticker', x: 90, y: -20, width: 50, height: 50, fills: [{ type: 'SOLID', color: { r: 0.95, g: 0.3, b: 0.5 } }] }],
+    }),
+  );
+  const button = add(
+    fake.addNode({
+      type: 'COMPONENT',
+      name: 'Button',
+      width: 120,
+      height: 40,
+      fills: [{ type: 'SOLID', color: { r: 0.05, g: 0.6, b: 1 } }],
+      children: [{ type: 'RECTANGLE', name: 'Button label', x: 20, y: 16, width: 80, height: 8, fills: [{ type: 'SOLID', color: { r: 1, g: 1, b: 1 } }] }],
+    }),
+  );
+  add(fake.createInstance(button, { x: 0, y: 60 }, 'Button instance'));
+  add(fake.addNode({ type: 'RECTANGLE', name: 'Tilted photo', x: 0, y: 80, width: 160, height: 100, rotation: 30, fills: [{ type: 'IMAGE', bytes: landscape, scaleMode: 'FILL' }] }));
+  add(fake.addNode({ type: 'RECTANGLE', name: 'Mirrored photo', width: 160, height: 100, flipX: true, fills: [{ type: 'IMAGE', bytes: landscape, scaleMode: 'FILL' }] }));
+  add(
+    fake.addNode({
+      type: 'RECTANGLE',
+      name: 'Framed tile',
+      width: 100,
+      height: 100,
+      opacity: 0.5,
+      strokes: [{ type: 'SOLID', color: { r: 0.1, g: 0.1, b: 0.3 } }],
+      strokeWeight: 6,
+      strokeAlign: 'OUTSIDE',
+      effects: [{ type: 'DROP_SHADOW', color: { r: 0, g: 0, b: 0, a: 0.4 }, offset: { x: 6, y: 6 }, radius: 4, spread: 0, visible: true, blendMode: 'NORMAL' }],
+      fills: [{ type: 'SOLID', color: { r: 0.98, g: 0.6, b: 0.2 } }],
+    }),
+  );
+  const brand = fake.addPaintStyle('Brand/Primary', [{ type: 'SOLID', color: { r: 0.45, g: 0.2, b: 0.85 } }]);
+  add(fake.addNode({ type: 'RECTANGLE', name: 'Brand swatch', width: 96, height: 64, fillStyleId: brand }));
 
   // ---- the canvas view ----
   const board = document.getElementById('board')!;
   const toasts = document.getElementById('toasts')!;
-  const cards = new Map<string, { card: HTMLElement; img: HTMLImageElement }>();
-  for (const n of fake.page.children) {
+  const cards = new Map<string, { card: HTMLElement; img: HTMLImageElement; label: HTMLElement }>();
+  /** One card per top-level layer (result layers appear as the plugin creates them). */
+  const cardFor = (n: FakeNode): { card: HTMLElement; img: HTMLImageElement; label: HTMLElement } => {
+    const existing = cards.get(n.id);
+    if (existing) return existing;
     const card = document.createElement('button');
     card.className = 'node';
     card.dataset.name = n.name;
@@ -97,7 +174,6 @@ async function main(): Promise<void> {
     const img = document.createElement('img');
     img.alt = n.name;
     const label = document.createElement('span');
-    label.textContent = `${n.name} · ${n.type.toLowerCase()}`;
     card.append(img, label);
     card.addEventListener('click', (e) => {
       const current = fake.page.selection;
@@ -105,20 +181,31 @@ async function main(): Promise<void> {
         fake.select(...(current.includes(n) ? current.filter((x) => x !== n) : [...current, n]));
       } else fake.select(n);
     });
-    board.append(card);
-    cards.set(n.id, { card, img });
-  }
+    const entry = { card, img, label };
+    cards.set(n.id, entry);
+    return entry;
+  };
   let drawing = Promise.resolve();
   const redraw = (): void => {
     drawing = drawing.then(async () => {
+      const live = new Set(fake.page.children.map((n) => n.id));
+      for (const [id, entry] of cards) {
+        if (live.has(id)) continue;
+        entry.card.remove();
+        cards.delete(id);
+      }
       for (const n of fake.page.children) {
-        const entry = cards.get(n.id)!;
+        const entry = cardFor(n);
+        board.append(entry.card); // keeps page order
+        entry.card.dataset.name = n.name;
         entry.card.classList.toggle('selected', fake.page.selection.includes(n));
-        const scale = 160 / Math.max(n.width, n.height);
-        const png = await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: scale } });
-        const url = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+        entry.card.classList.toggle('hidden-layer', !n.visible);
+        entry.label.textContent = `${n.name} · ${n.type.toLowerCase()}${n.visible ? '' : ' (hidden)'}`;
+        const bounds = n.absoluteRenderBounds ?? n.absoluteBoundingBox;
+        const scale = 160 / Math.max(bounds.width, bounds.height);
+        const png = n.visible ? await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: scale } }) : null;
         const old = entry.img.src;
-        entry.img.src = url;
+        entry.img.src = png ? URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : '';
         if (old.startsWith('blob:')) URL.revokeObjectURL(old);
       }
     });
@@ -135,11 +222,20 @@ async function main(): Promise<void> {
 
   // ---- the plugin iframe, bridged like Figma ----
   const iframe = document.getElementById('plugin') as HTMLIFrameElement;
+  const manifest = (await (await fetch('/dist/manifest.json')).json()) as { networkAccess?: { allowedDomains?: string[] } };
+  const connectSrc = (manifest.networkAccess?.allowedDomains ?? ['none']).map((d) => (d === 'none' ? "'none'" : d)).join(' ');
+  const theme = new URLSearchParams(location.search).get('theme') === 'dark' ? 'dark' : 'light';
   fake.onShowUI = (html, options) => {
     iframe.width = String(options?.width ?? 300);
     iframe.height = String(options?.height ?? 200);
-    iframe.srcdoc = html;
+    // Figma enforces networkAccess as the iframe's CSP, and injects its theme colours (themeColors: true)
+    const head = `<meta http-equiv="Content-Security-Policy" content="connect-src ${connectSrc}"><style>${figmaThemeCss}</style>`;
+    iframe.srcdoc = html.replace(/<html([^>]*)>/i, `<html$1 class="figma-${theme}">`).replace(/<head>/i, `<head>${head}`);
   };
+  fake.api.on('close', () => {
+    iframe.srcdoc = ''; // the UI goes away with the plugin (its pagehide runs)
+    iframe.remove();
+  });
   fake.onUiMessage = (message) => {
     iframe.contentWindow?.postMessage({ pluginMessage: message, pluginId: 'atelier-harness' }, '*');
     redraw();
@@ -151,7 +247,7 @@ async function main(): Promise<void> {
   });
 
   const byName = (name: string): FakeNode => {
-    const n = nodes[name];
+    const n = findByName(name) ?? nodes[name];
     if (!n) throw new Error(`no node named ${name}`);
     return n;
   };
@@ -168,6 +264,9 @@ async function main(): Promise<void> {
       return bytes.length > 24 ? { width: dv.getUint32(16), height: dv.getUint32(20) } : null;
     },
     visible: (name) => byName(name).visible,
+    node: byName,
+    layerNames: () => fake.page.children.map((n) => n.name),
+    closePlugin: () => fake.api.closePlugin(),
     ready: false,
   };
 

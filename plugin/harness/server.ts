@@ -3,15 +3,17 @@
  * runs the built plugin against the in-page fake Figma API. Binds 127.0.0.1.
  *
  *   npm run plugin:harness -- [--port 7746] [--no-build]
- * then open http://127.0.0.1:7746/ (add ?url=http://127.0.0.1:7745&token=… to preset the connection).
+ * then open http://127.0.0.1:7746/ (add ?token=… to preset the pairing token, ?theme=dark for Figma's
+ * dark theme, ?url=… for another companion — which must be in the build's networkAccess).
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+// @ts-expect-error -- plain ESM build script without type declarations
+import { buildPlugin } from '../../scripts/build.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
@@ -23,17 +25,20 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-/** Builds the plugin (unless `build: false`), bundles the harness page and serves both. */
-export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean } = {}): Promise<HarnessServer> {
-  if (opts.build !== false) execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs')], { cwd: repoRoot, stdio: 'pipe' });
+/** Builds the plugin into `outDir` (default plugin/dist; unless `build: false`), bundles the harness page and serves both. */
+export async function startHarnessServer(opts: { port?: number; host?: string; build?: boolean; teamServers?: string[]; outDir?: string } = {}): Promise<HarnessServer> {
+  // its own output directory lets several harnesses (test files running in parallel) build different allow-lists
+  const distDir = opts.outDir ?? path.join(repoRoot, 'plugin/dist');
+  if (opts.build !== false) await buildPlugin({ teamServers: opts.teamServers ?? [], outDir: distDir });
   const bundle = await build({ entryPoints: [path.join(here, 'harnessPage.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', logLevel: 'silent' });
   const harnessJs = bundle.outputFiles[0].text;
-  const distDir = path.join(repoRoot, 'plugin/dist');
   const routes: Record<string, () => Promise<[string, string | Buffer]>> = {
     '/': async () => ['text/html; charset=utf-8', await readFile(path.join(here, 'harness.html'))],
     '/harness.js': async () => ['text/javascript; charset=utf-8', harnessJs],
     '/dist/main.js': async () => ['text/javascript; charset=utf-8', await readFile(path.join(distDir, 'main.js'))],
     '/dist/ui.html': async () => ['text/html; charset=utf-8', await readFile(path.join(distDir, 'ui.html'))],
+    // the built manifest: its networkAccess becomes the UI iframe's CSP, as in Figma
+    '/dist/manifest.json': async () => ['application/json; charset=utf-8', await readFile(path.join(distDir, 'manifest.json'))],
   };
   const server = createServer((req, res) => {
     const route = routes[new URL(req.url ?? '/', 'http://x').pathname];

@@ -1,15 +1,17 @@
 /**
  * The plugin's main thread (Figma sandbox): the ONLY module that touches the Figma API. It reads
- * the selection, exports layers as PNG, replaces fills with the stylized images (saving the
- * originals for Revert), stores settings in clientStorage, and talks to the UI over the typed
- * channel. Everything that can be decided without Figma lives in ./logic.
+ * the selection, exports layers as PNG (as the canvas renders them), puts each stylized image on a
+ * new layer above its original (which it hides, untouched), reverts by removing that layer, stores
+ * settings in clientStorage, cancels a running job when the plugin closes, and talks to the UI
+ * over the typed channel. Everything that can be decided without Figma lives in ./logic.
  */
-import type { PluginAPI, SceneNode, Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
+import type { BaseNode, ChildrenMixin, PluginAPI, Rect, SceneNode } from '@figma/plugin-typings/plugin-api-standalone.js';
 import { planExport } from './logic/exportPlan.js';
-import { ORIGINAL_KEY, decodeOriginal, encodeOriginal, planApply, planRevert } from './logic/fills.js';
-import { createChannel, type ExportedLayer, type LayerFailure, type LayerInfo, type MainChannel, type SelectionSummary } from './logic/messages.js';
+import { IDENTITY, placeAt, type Transform } from './logic/geometry.js';
+import { createChannel, type ExportRequest, type ExportedLayer, type LayerFailure, type LayerInfo, type MainChannel, type SelectionSummary } from './logic/messages.js';
 import { PROVENANCE_KEY, PROVENANCE_NAMESPACE, decodeProvenance, encodeProvenance } from './logic/provenance.js';
-import { skipReason } from './logic/selection.js';
+import { LINK_KEY, decodeLink, encodeLink, isPartner, newPairId, resultName, stylizedPaint, type Link, type PairFacts } from './logic/resultLayer.js';
+import { skipReason, type Inside } from './logic/selection.js';
 import { CONNECTION_KEY, CONTROLS_KEY, sanitizeConnection, sanitizeControls, type Settings } from './logic/settings.js';
 
 declare const figma: PluginAPI | undefined;
@@ -18,62 +20,142 @@ declare const __html__: string;
 /** Size of the plugin window. */
 export const UI_SIZE = { width: 360, height: 640 } as const;
 
-type FillableNode = SceneNode & { fills: readonly Paint[] | symbol };
+type Parent = BaseNode & ChildrenMixin;
 
-const hasFills = (n: SceneNode): n is FillableNode => 'fills' in n;
-const childrenOf = (n: SceneNode): readonly SceneNode[] => ('children' in n ? (n.children as readonly SceneNode[]) : []);
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const linkOf = (n: SceneNode): Link | null => decodeLink(n.getPluginData(LINK_KEY));
+const facts = (n: SceneNode): PairFacts => ({ id: n.id, parentId: n.parent?.id ?? null, link: linkOf(n) });
+const siblingsOf = (n: SceneNode): readonly SceneNode[] => (n.parent && 'children' in n.parent ? (n.parent.children as readonly SceneNode[]) : []);
+const isAutoLayout = (p: BaseNode | null): boolean => Boolean(p && 'layoutMode' in p && p.layoutMode !== 'NONE');
+/** In an auto-layout flow: hiding it would move its siblings (and shrink a hug-contents parent). */
+const inFlow = (n: SceneNode): boolean => isAutoLayout(n.parent) && 'layoutPositioning' in n && n.layoutPositioning === 'AUTO';
+/** What the canvas draws for the node (shadows, outside strokes, overflow), in page coordinates. */
+const renderBounds = (n: SceneNode): Rect => ('absoluteRenderBounds' in n && n.absoluteRenderBounds) || n.absoluteBoundingBox || { x: n.x, y: n.y, width: n.width, height: n.height };
+const absoluteOf = (p: BaseNode): Transform => ('absoluteTransform' in p ? (p.absoluteTransform as Transform) : IDENTITY);
+
+/** The nearest main component or instance around `n` (new layers there would reach other instances, or are refused). */
+function insideOf(n: SceneNode): Inside | null {
+  for (let p = n.parent; p && p.type !== 'PAGE' && p.type !== 'DOCUMENT'; p = p.parent) {
+    if (p.type === 'COMPONENT') return 'component';
+    if (p.type === 'INSTANCE') return 'instance';
+  }
+  return null;
+}
 
 /** Starts the plugin against a Figma API object (the real `figma`, or the harness's fake). */
 export function startPlugin(api: PluginAPI, html: string): MainChannel {
   let styleLayerId: string | null = null;
+  let runningJob: { cancelUrl: string; token: string } | null = null;
   const channel: MainChannel = createChannel((message) => api.ui.postMessage(message));
 
-  const readFills = (n: SceneNode): readonly Paint[] | null => {
-    if (!hasFills(n)) return null;
-    return typeof n.fills === 'symbol' ? null : n.fills;
+  const sceneNode = async (id: string): Promise<SceneNode | null> => {
+    const n = await api.getNodeByIdAsync(id);
+    return n && 'visible' in n && !n.removed ? (n as SceneNode) : null;
   };
 
-  const layerInfo = (n: SceneNode): LayerInfo => {
-    const fills = readFills(n) ?? [];
+  /** The other layer of an original ↔ result pair (by id when it points back, else a sibling of a duplicated pair). */
+  const partnerOf = async (n: SceneNode): Promise<SceneNode | null> => {
+    const link = linkOf(n);
+    if (!link) return null;
+    const byId = await sceneNode(link.partnerId);
+    if (byId && isPartner(facts(n), facts(byId))) return byId;
+    return siblingsOf(n).find((s) => isPartner(facts(n), facts(s))) ?? null;
+  };
+
+  /** The layer the designer means: a selected result layer stands for its original. */
+  const subjectOf = async (n: SceneNode): Promise<SceneNode> => (linkOf(n)?.role === 'result' ? ((await partnerOf(n)) ?? n) : n);
+
+  /** Runs `fn` with a hidden original shown (the canvas only renders, and measures, visible layers). */
+  const withShown = async <T>(n: SceneNode, fn: () => Promise<T> | T): Promise<T> => {
+    if (n.visible || linkOf(n)?.role !== 'original') return fn();
+    n.visible = true;
+    try {
+      return await fn();
+    } finally {
+      n.visible = false;
+    }
+  };
+
+  const layerInfo = async (n: SceneNode): Promise<LayerInfo> => {
+    const link = linkOf(n);
+    const result = link?.role === 'original' ? await partnerOf(n) : null;
+    const fills = 'fills' in n && typeof n.fills !== 'symbol' ? n.fills : [];
+    // a hidden original has no render bounds; its result layer was sized to them
+    const size = result ?? (n.visible ? renderBounds(n) : n);
     return {
       id: n.id,
       name: n.name,
       type: n.type,
-      width: 'width' in n ? n.width : 0,
-      height: 'height' in n ? n.height : 0,
+      width: size.width,
+      height: size.height,
       hasImageFill: fills.some((p) => p.type === 'IMAGE' && p.visible !== false),
-      stylized: decodeOriginal(n.getPluginData(ORIGINAL_KEY)) !== null,
-      provenance: decodeProvenance(n.getSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY)),
+      stylized: link?.role === 'original',
+      provenance: result ? decodeProvenance(result.getSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY)) : null,
     };
   };
 
-  const summarize = (): SelectionSummary => {
+  const summarize = async (): Promise<SelectionSummary> => {
     const selection = api.currentPage.selection;
     if (styleLayerId && !selection.some((n) => n.id === styleLayerId)) styleLayerId = null;
     const summary: SelectionSummary = { targets: [], skipped: [], styleLayer: null };
-    for (const n of selection) {
-      const info = layerInfo(n);
-      if (n.id === styleLayerId) {
-        summary.styleLayer = info;
+    const seen = new Set<string>();
+    for (const picked of selection) {
+      if (picked.id === styleLayerId) {
+        summary.styleLayer = await layerInfo(picked);
         continue;
       }
-      const reason = skipReason({ ...info, hasReadableFills: readFills(n) !== null });
+      const n = await subjectOf(picked);
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
+      const info = await layerInfo(n);
+      const reason = skipReason({ ...info, hasReadableFills: !('fills' in n) || typeof n.fills !== 'symbol', inside: insideOf(n) });
       if (reason) summary.skipped.push({ id: n.id, name: n.name, type: n.type, reason });
       else summary.targets.push(info);
     }
     return summary;
   };
 
-  const sceneNode = async (id: string): Promise<SceneNode | null> => {
-    const n = await api.getNodeByIdAsync(id);
-    return n && 'visible' in n ? (n as SceneNode) : null;
-  };
+  const exportLayer = (n: SceneNode, size: number): Promise<ExportedLayer> =>
+    withShown(n, async () => {
+      const b = renderBounds(n);
+      const plan = planExport(b.width, b.height, size);
+      // default bounds = what the canvas draws, rotation, strokes, effects and overflow included
+      const png = await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: plan.scale } });
+      return { nodeId: n.id, name: n.name, png, width: plan.width, height: plan.height };
+    });
 
-  const exportLayer = async (n: SceneNode, size: number): Promise<ExportedLayer> => {
-    const plan = planExport(n.width, n.height, size);
-    const png = await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: plan.scale }, useAbsoluteBounds: true });
-    return { nodeId: n.id, name: n.name, png, width: plan.width, height: plan.height };
+  /** Creates or updates the result layer of `original` with the image `imageHash`; hides the original. */
+  const placeResult = async (original: SceneNode, imageHash: string, provenance: string): Promise<void> => {
+    const parent = original.parent as Parent | null;
+    if (!parent) throw new Error('The layer is not on a page any more');
+    const inside = insideOf(original);
+    if (inside || original.type === 'COMPONENT') throw new Error(skipReason({ id: original.id, name: original.name, type: original.type, width: 1, height: 1, hasReadableFills: true, inside }) ?? 'not supported');
+    const link = linkOf(original);
+    const bounds = await withShown(original, () => renderBounds(original));
+    let result = link?.role === 'original' ? await partnerOf(original) : null;
+    if (!result) {
+      result = api.createRectangle();
+      parent.insertChild(parent.children.indexOf(original) + 1, result);
+      if (isAutoLayout(parent)) result.layoutPositioning = 'ABSOLUTE';
+    }
+    if (!('resize' in result) || !('fills' in result)) throw new Error('The stylized layer was replaced by another kind of layer');
+    result.name = resultName(original.name);
+    result.resize(Math.max(0.01, bounds.width), Math.max(0.01, bounds.height));
+    // the export is axis-aligned on the canvas (rotation and flips are rendered in), so is its layer
+    result.relativeTransform = placeAt(absoluteOf(parent), bounds.x, bounds.y);
+    result.fills = [stylizedPaint(imageHash)];
+    if ('strokes' in result) result.strokes = [];
+    if ('effects' in result) result.effects = [];
+    // opacity is baked into the exported pixels; blending with what lies below is not
+    if ('opacity' in result) result.opacity = 1;
+    if ('blendMode' in result && 'blendMode' in original) result.blendMode = original.blendMode === 'PASS_THROUGH' ? 'NORMAL' : original.blendMode;
+    const hidden = link?.role === 'original' ? Boolean(link.hidden) : !inFlow(original);
+    if (hidden) original.visible = false;
+    const pair = link?.pair ?? newPairId();
+    original.setPluginData(LINK_KEY, encodeLink({ v: 2, role: 'original', pair, partnerId: result.id, hidden }));
+    result.setPluginData(LINK_KEY, encodeLink({ v: 2, role: 'result', pair, partnerId: original.id }));
+    result.setSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY, provenance);
   };
 
   const loadSettings = async (): Promise<Settings> => ({
@@ -81,10 +163,10 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
     controls: sanitizeControls(await api.clientStorage.getAsync(CONTROLS_KEY)),
   });
 
-  const sendSelection = (): void => channel.emit('selection', summarize());
+  const sendSelection = async (): Promise<void> => channel.emit('selection', await summarize());
 
   channel.on('ready', async () => {
-    channel.emit('init', { settings: await loadSettings(), selection: summarize() });
+    channel.emit('init', { settings: await loadSettings(), selection: await summarize() });
   });
 
   channel.on('saveSettings', async (s) => {
@@ -98,30 +180,31 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
 
   channel.on('markStyleLayer', ({ nodeId }) => {
     styleLayerId = nodeId && api.currentPage.selection.some((n) => n.id === nodeId) ? nodeId : null;
-    sendSelection();
+    void sendSelection();
   });
 
-  channel.on('exportLayers', async ({ requestId, nodeIds, styleNodeId, size }) => {
+  channel.on('exportLayers', async ({ requestId, layers, style: styleRequest }) => {
     try {
       const contents: ExportedLayer[] = [];
       const failed: LayerFailure[] = [];
-      for (const id of nodeIds) {
-        const n = await sceneNode(id);
-        if (!n) {
-          failed.push({ nodeId: id, name: id, reason: 'The layer no longer exists' });
+      for (const { nodeId, size } of layers as ExportRequest[]) {
+        const picked = await sceneNode(nodeId);
+        if (!picked) {
+          failed.push({ nodeId, name: 'A selected layer', reason: 'It was deleted meanwhile' });
           continue;
         }
+        const n = await subjectOf(picked);
         try {
           contents.push(await exportLayer(n, size));
         } catch (err) {
-          failed.push({ nodeId: id, name: n.name, reason: `Export failed: ${errorText(err)}` });
+          failed.push({ nodeId: n.id, name: n.name, reason: `Figma could not export it (${errorText(err)})` });
         }
       }
       let style: ExportedLayer | null = null;
-      if (styleNodeId) {
-        const s = await sceneNode(styleNodeId);
-        if (!s) throw new Error('The style layer no longer exists — mark another one');
-        style = await exportLayer(s, size);
+      if (styleRequest) {
+        const s = await sceneNode(styleRequest.nodeId);
+        if (!s) throw new Error('The style layer was deleted — mark another one');
+        style = await exportLayer(s, styleRequest.size);
       }
       channel.emit('exported', { requestId, contents, style, failed });
     } catch (err) {
@@ -134,69 +217,81 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
     const failed: LayerFailure[] = [];
     const record = encodeProvenance({ ...provenance, appliedAt: new Date().toISOString() });
     for (const item of items) {
-      const n = await sceneNode(item.nodeId);
-      if (!n || !hasFills(n) || typeof n.fills === 'symbol') {
-        failed.push({ nodeId: item.nodeId, name: n?.name ?? item.nodeId, reason: n ? 'This layer cannot hold an image fill' : 'The layer no longer exists' });
+      const picked = await sceneNode(item.nodeId);
+      if (!picked) {
+        failed.push({ nodeId: item.nodeId, name: 'A selected layer', reason: 'It was deleted while stylizing' });
         continue;
       }
+      const n = await subjectOf(picked);
       try {
-        const image = api.createImage(item.png);
-        const kids = childrenOf(n);
-        const plan = planApply(n.getPluginData(ORIGINAL_KEY), n.fills, kids.map((c) => ({ id: c.id, visible: c.visible })), image.hash);
-        n.fills = plan.fills;
-        for (const c of kids) if (plan.hide.includes(c.id)) c.visible = false;
-        n.setPluginData(ORIGINAL_KEY, encodeOriginal(plan.record));
-        n.setSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY, record);
+        await placeResult(n, api.createImage(item.png).hash, record);
         applied.push({ nodeId: n.id, name: n.name });
       } catch (err) {
         failed.push({ nodeId: n.id, name: n.name, reason: errorText(err) });
       }
     }
+    // one undo step per run: ⌘Z takes back exactly this stylization
+    if (applied.length) api.commitUndo();
     if (applied.length) {
       const extra = failed.length ? ` (${failed.length} failed)` : '';
-      api.notify(`Atelier: stylized ${applied.length} layer${applied.length === 1 ? '' : 's'}${extra}`);
+      api.notify(`Atelier: stylized ${plural(applied.length, 'layer')}${extra}`);
     } else if (failed.length) {
       api.notify(`Atelier: nothing applied — ${failed[0].reason}`, { error: true });
     }
     channel.emit('applied', { requestId, applied, failed });
-    sendSelection();
+    await sendSelection();
   });
 
   channel.on('revert', async ({ requestId, nodeIds }) => {
     const reverted: { nodeId: string; name: string }[] = [];
     const failed: LayerFailure[] = [];
     for (const id of nodeIds) {
-      const n = await sceneNode(id);
-      const plan = n ? planRevert(n.getPluginData(ORIGINAL_KEY)) : null;
-      if (!n || !plan || !hasFills(n)) {
-        failed.push({ nodeId: id, name: n?.name ?? id, reason: n ? 'Atelier has no saved original for this layer' : 'The layer no longer exists' });
+      const picked = await sceneNode(id);
+      const n = picked ? await subjectOf(picked) : null;
+      const link = n ? linkOf(n) : null;
+      if (!n || link?.role !== 'original') {
+        failed.push({ nodeId: id, name: n?.name ?? 'A selected layer', reason: n ? 'Atelier has not stylized this layer' : 'It was deleted meanwhile' });
         continue;
       }
       try {
-        n.fills = plan.fills;
-        for (const childId of plan.show) {
-          const c = await sceneNode(childId);
-          if (c) c.visible = true;
-        }
-        n.setPluginData(ORIGINAL_KEY, '');
-        n.setSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY, '');
+        (await partnerOf(n))?.remove();
+        if (link.hidden) n.visible = true;
+        n.setPluginData(LINK_KEY, '');
         reverted.push({ nodeId: n.id, name: n.name });
       } catch (err) {
         failed.push({ nodeId: n.id, name: n.name, reason: errorText(err) });
       }
     }
-    if (reverted.length) api.notify(`Atelier: reverted ${reverted.length} layer${reverted.length === 1 ? '' : 's'}`);
+    if (reverted.length) {
+      api.commitUndo();
+      api.notify(`Atelier: reverted ${plural(reverted.length, 'layer')}`);
+    }
     channel.emit('reverted', { requestId, reverted, failed });
-    sendSelection();
+    await sendSelection();
   });
 
   channel.on('notify', ({ message, error }) => {
     api.notify(message, error ? { error: true } : undefined);
   });
 
+  channel.on('jobStarted', (job) => {
+    runningJob = job;
+  });
+  channel.on('jobEnded', () => {
+    runningJob = null;
+  });
+
+  // Closing the plugin destroys the UI mid-run: cancel its job so later runs do not queue behind it.
+  api.on('close', () => {
+    if (!runningJob) return;
+    const { cancelUrl, token } = runningJob;
+    runningJob = null;
+    fetch(cancelUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } }).catch(() => undefined);
+  });
+
   api.ui.onmessage = (message: unknown) => channel.dispatch(message);
-  api.on('selectionchange', sendSelection);
-  api.on('currentpagechange', sendSelection);
+  api.on('selectionchange', () => void sendSelection());
+  api.on('currentpagechange', () => void sendSelection());
   api.showUI(html, { ...UI_SIZE, themeColors: true, title: 'Atelier' });
   return channel;
 }

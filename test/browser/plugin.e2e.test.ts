@@ -2,151 +2,81 @@
  * Browser end-to-end test of the Figma plugin: the BUILT plugin in the harness page (fake Figma API,
  * UI in a null-origin iframe) against a REAL companion on 127.0.0.1 (small VGG-shaped model, cpu
  * backend). Covers offline and wrong-token states, selection with a skipped layer, a style file,
- * Stylize with live progress, the fill replaced by the returned image, Revert, a batch with a frame
- * whose children get hidden, Cancel, and team presets: save, rename, delete with confirmation and
- * the conflict when another designer changed a preset first (412). Screenshots of each state go to
- * test/artifacts/plugin/.
+ * Stylize with live progress, the result on a new layer above the untouched original, Revert, a
+ * batch with a frame whose children stay as they are, Cancel, and team presets: save, rename, delete
+ * with confirmation and the conflict when another designer changed a preset first (412).
+ * Screenshots of each state, light and dark, go to test/artifacts/plugin/.
  *
  * Needs Debian's Chromium at /usr/bin/chromium: skipped (with a message) when it is missing, and
  * FAILS instead when ATELIER_REQUIRE_BROWSER=1 (CI).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { createServer } from 'node:http';
 import sharp from 'sharp';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, listen, type AppHandle } from '../../companion/src/http/app.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { openPresetsService } from '../../companion/src/presets/service.js';
-import { tokensEqual } from '../../companion/src/token.js';
-import { startHarnessServer, type HarnessServer } from '../../plugin/harness/server.js';
-import { createSmallVggWeights } from '../helpers/smallVgg.js';
-import { tempDir } from '../helpers/tempDir.js';
+import { resultName } from '../../plugin/src/logic/resultLayer.js';
+import { COMPANION_INSTALL_COMMAND } from '../../shared/defaults.js';
+import { HAVE_CHROMIUM, TOKEN, closedPort, requireBrowser, startSession, writeStyleImage, type Companion, type Session } from './session.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const REQUIRED = process.env.ATELIER_REQUIRE_BROWSER === '1';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts/plugin');
-const TOKEN = 'atl_e2e_pairing_token_0123456789abcdef';
-
-if (!HAVE_CHROMIUM) {
-  console.warn(`[plugin e2e] skipped: ${CHROMIUM} not found (install it with \`apt-get install chromium\`)${REQUIRED ? ' — but ATELIER_REQUIRE_BROWSER=1, so this FAILS' : ''}`);
-}
-
-describe.runIf(!HAVE_CHROMIUM && REQUIRED)('plugin e2e (browser required)', () => {
-  it('has Chromium', () => {
-    throw new Error(`ATELIER_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`);
-  });
-});
-
-interface Companion {
-  url: string;
-  handle: AppHandle;
-  close(): Promise<void>;
-}
-
-async function startCompanion(): Promise<Companion> {
-  await tf.setBackend('cpu');
-  await tf.ready();
-  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 3 }));
-  const dataDir = tempDir('atelier-e2e-');
-  const presets = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
-  const handle = createApp({
-    engine: { model, backend: { name: 'cpu', device: 'e2e cpu' } },
-    weightsInfo: { source: 'small test model', layers: model.availableLayers },
-    authenticate: presets.authenticate,
-    presets: presets.presets,
-    dataDir,
-    heartbeatMs: 500,
-  });
-  const { server, url } = await listen(handle, 0, '127.0.0.1');
-  return {
-    url,
-    handle,
-    async close() {
-      await handle.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      presets.close();
-      model.dispose();
-    },
-  };
-}
-
-/** A port nothing listens on (bound then released). */
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+requireBrowser('plugin e2e');
 
 describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
+  let session: Session;
   let companion: Companion;
-  let harness: HarnessServer;
-  let browser: Browser;
   let page: Page;
   let ui: FrameLocator;
   let stylePath: string;
   let offlineUrl: string;
-
-  const shot = async (name: string, full = false): Promise<void> => {
-    await page.waitForTimeout(150);
-    if (full) await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-    else await page.locator('#plugin').screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-  };
+  /** The companion by name: the build allows it (as --team-server), like a designer's own port would be. */
+  let companionUrl: string;
+  const shot = (name: string, full = false): Promise<void> => session.shot(name, full);
   const connState = () => ui.getByTestId('conn-pill').getAttribute('data-state');
   const h = <T>(fn: string): Promise<T> => page.evaluate(fn) as Promise<T>;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    companion = await startCompanion();
-    harness = await startHarnessServer();
-    offlineUrl = `http://127.0.0.1:${await closedPort()}`;
-    const tmp = tempDir('atelier-style-');
-    stylePath = path.join(tmp, 'brush-strokes.png');
-    const w = 48;
-    const raw = Buffer.alloc(w * w * 3);
-    for (let i = 0; i < w * w; i++) {
-      const x = i % w;
-      const y = Math.floor(i / w);
-      raw[i * 3] = ((x * 13) ^ (y * 7)) & 255;
-      raw[i * 3 + 1] = (Math.sin(x / 3) * 100 + 120) & 255;
-      raw[i * 3 + 2] = ((y * 19) & 255) ^ 90;
-    }
-    await sharp(raw, { raw: { width: w, height: w, channels: 3 } }).png().toFile(stylePath);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
-    page.on('pageerror', (err) => console.error('[harness page error]', err.message));
-    ui = page.frameLocator('#plugin');
+    offlineUrl = `http://localhost:${await closedPort()}`;
+    session = await startSession([offlineUrl]);
+    ({ companion, companionUrl, page, ui } = session);
+    stylePath = await writeStyleImage();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await harness?.close();
-    await companion?.close();
+    await session?.close();
   });
 
-  it('shows the offline state with the start command, and retries', async () => {
-    await page.goto(`${harness.url}?fresh&url=${encodeURIComponent(offlineUrl)}`);
+  it('shows the offline state with the install command, retries, and connects by itself when a companion starts', async () => {
+    await page.goto(`${session.harness.url}?fresh&url=${encodeURIComponent(offlineUrl)}`);
     await page.waitForFunction('window.harness && window.harness.ready === true');
     await expect.poll(connState, { timeout: 15_000 }).toBe('offline');
-    await expect.poll(() => ui.getByTestId('conn-message').textContent()).toBe('Companion not running — start it with npx atelier serve');
-    expect(await ui.locator('#conn-message code').textContent()).toBe('npx atelier serve');
+    await expect.poll(() => ui.getByTestId('conn-message').textContent()).toBe('Companion not running');
+    // the exact command that installs and starts it, with a copy button
+    expect(await ui.getByTestId('install-command').textContent()).toBe(COMPANION_INSTALL_COMMAND);
+    expect(await ui.getByTestId('copy-install').isVisible()).toBe(true);
+    expect(await ui.getByTestId('local-network-hint').textContent()).toMatch(/browser/);
     expect(await ui.getByTestId('stylize').isDisabled()).toBe(true);
     await shot('01-offline');
     await ui.getByTestId('conn-retry').click();
     await expect.poll(connState, { timeout: 15_000 }).toBe('offline');
+    // something starts answering there: the plugin notices by itself (no Retry), and asks for the token
+    const port = Number(new URL(offlineUrl).port);
+    const starting = createServer((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Allow-Headers', 'authorization');
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+      if (req.url === '/v1/health') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true,"version":"0.1.0"}');
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":{"code":"unauthorized","message":"no"}}');
+    });
+    await new Promise<void>((r) => starting.listen(port, '127.0.0.1', () => r()));
+    try {
+      await expect.poll(connState, { timeout: 15_000 }).toBe('unauthorized');
+    } finally {
+      starting.closeAllConnections();
+      await new Promise((r) => starting.close(r));
+    }
   });
 
   it('shows the wrong-token state, then connects with the right token', async () => {
-    await ui.getByTestId('conn-url').fill(companion.url);
+    await ui.getByTestId('conn-url').fill(companionUrl);
     await ui.getByTestId('conn-token').fill('atl_not_the_right_token_000000');
     await ui.getByTestId('conn-save').click();
     await expect.poll(connState, { timeout: 15_000 }).toBe('unauthorized');
@@ -158,7 +88,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('conn-panel').isHidden()).toBe(true);
     expect(await ui.locator('#conn-label').textContent()).toBe('Connected · cpu');
     // the connection is remembered in clientStorage
-    expect(await h<unknown>(`window.harness.fake.storage.get('atelier.connection')`)).toEqual({ url: companion.url, token: TOKEN });
+    expect(await h<unknown>(`window.harness.fake.storage.get('atelier.connection')`)).toEqual({ url: companionUrl, token: TOKEN });
     await shot('03-connected-empty');
   });
 
@@ -181,7 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('04-ready');
   });
 
-  it('stylizes against the real companion with live progress and replaces the fill; Revert restores it', async () => {
+  it('stylizes against the real companion with live progress, on a new layer above the original; Revert removes it', async () => {
     const before = await h<unknown[]>(`window.harness.fills('Hero photo')`);
     expect(before).toMatchObject([{ type: 'IMAGE', scaleMode: 'FILL' }]);
     // record every progress value the UI shows
@@ -199,12 +129,15 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     const seen = await page.frame({ url: /about:srcdoc/ })!.evaluate(() => (window as unknown as { seen: string[] }).seen.map(Number));
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
 
-    const after = await h<Array<{ type: string; scaleMode: string; imageHash: string }>>(`window.harness.fills('Hero photo')`);
+    const after = await h<Array<{ type: string; scaleMode: string; imageHash: string }>>(`window.harness.fills(${JSON.stringify(resultName('Hero photo'))})`);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ type: 'IMAGE', scaleMode: 'FILL' });
     expect(after[0].imageHash).not.toBe((before[0] as { imageHash: string }).imageHash);
     expect(await h(`window.harness.imageSize(${JSON.stringify(after[0].imageHash)})`)).toEqual({ width: 48, height: 32 });
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Hero photo', 'atelier', 'provenance')`));
+    // the original is untouched, only hidden
+    expect(await h(`window.harness.fills('Hero photo')`)).toEqual(before);
+    expect(await h(`window.harness.visible('Hero photo')`)).toBe(false);
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Hero photo'))}, 'atelier', 'provenance')`));
     expect(prov).toMatchObject({ v: 1, style: { kind: 'file', name: 'brush-strokes.png' }, params: { size: 48, iterations: 40 } });
     expect(companion.handle.queue.get(prov.jobId)?.state).toBe('succeeded');
     expect(await page.getByTestId('toast').last().textContent()).toBe('Atelier: stylized 1 layer');
@@ -215,11 +148,13 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
     expect(await h(`window.harness.fills('Hero photo')`)).toEqual(before);
-    expect(await h(`window.harness.pluginData('Hero photo', 'atelier.original')`)).toBe('');
+    expect(await h(`window.harness.visible('Hero photo')`)).toBe(true);
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Hero photo'));
+    expect(await h(`window.harness.pluginData('Hero photo', 'atelier.link')`)).toBe('');
     await shot('07-reverted');
   });
 
-  it('stylizes a batch (a frame with children + an ellipse) and hides the frame\'s children; Revert shows them again', async () => {
+  it('stylizes a batch (a frame with children + an ellipse) without touching the frame\'s children; Revert removes the results', async () => {
     await page.locator('[data-name="Profile card"]').click();
     await page.locator('[data-name="Sun badge"]').click({ modifiers: ['Shift'] });
     await expect.poll(() => ui.getByTestId('layer').count()).toBe(2);
@@ -228,14 +163,16 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('stylize').textContent()).toBe('Stylize 2 layers');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 2 layers');
-    expect(await h(`window.harness.fills('Profile card')[0].type`)).toBe('IMAGE');
-    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('IMAGE');
-    for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(false);
+    expect(await h(`window.harness.fills(${JSON.stringify(resultName('Profile card'))})[0].type`)).toBe('IMAGE');
+    expect(await h(`window.harness.fills(${JSON.stringify(resultName('Sun badge'))})[0].type`)).toBe('IMAGE');
+    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('SOLID');
+    for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(true);
     await shot('08-batch-applied', true);
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 2 layers to the original');
     for (const child of ['Avatar', 'Name bar', 'Role bar', 'Button']) expect(await h(`window.harness.visible(${JSON.stringify(child)})`)).toBe(true);
-    expect(await h(`window.harness.fills('Sun badge')[0].type`)).toBe('SOLID');
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Sun badge'));
+    expect(await h(`window.harness.visible('Profile card')`)).toBe(true);
   });
 
   it('saves the style and settings as a team preset (409 on a taken name), lists it with a thumbnail, and stylizes with it', async () => {
@@ -261,7 +198,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('10-team-preset');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 1 layer');
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Hero photo', 'atelier', 'provenance')`));
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Hero photo'))}, 'atelier', 'provenance')`));
     expect(prov.style).toMatchObject({ kind: 'preset', name: 'Brush strokes' });
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
@@ -281,10 +218,9 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('11-style-layer');
     await ui.getByTestId('stylize').click();
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 90_000 }).toBe('Applied to 1 layer');
-    expect(await h(`window.harness.fills('Starry swirls')[0].type`)).toBe('IMAGE');
-    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData('Sun badge', 'atelier', 'provenance')`));
+    const prov = JSON.parse(await h<string>(`window.harness.sharedPluginData(${JSON.stringify(resultName('Sun badge'))}, 'atelier', 'provenance')`));
     expect(prov.style).toMatchObject({ kind: 'layer', name: 'Starry swirls' });
-    expect(await h(`window.harness.pluginData('Starry swirls', 'atelier.original')`)).toBe('');
+    expect(await h(`window.harness.pluginData('Starry swirls', 'atelier.link')`)).toBe('');
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');
     await ui.getByTestId('tab-file').click();
@@ -309,6 +245,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await expect.poll(() => ui.getByTestId('message').textContent(), { timeout: 30_000 }).toBe('Canceled — nothing was changed');
     expect(running!.state).toBe('canceled');
     expect(await h(`window.harness.fills('Sun badge')`)).toEqual(before);
+    expect(await h(`window.harness.layerNames()`)).not.toContain(resultName('Sun badge'));
     await shot('09-canceled');
   });
 

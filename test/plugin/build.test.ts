@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM build script without type declarations
 import { buildPlugin, distManifest, inlineHtml, normalizeOrigin } from '../../scripts/build.mjs';
 import { tempDir } from '../helpers/tempDir.js';
+import { DEFAULT_COMPANION_URL } from '../../shared/defaults.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'plugin/manifest.json'), 'utf8'));
@@ -13,7 +14,8 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'plugin/manifest.json')
 describe('plugin manifest', () => {
   it('is a dynamic-page Figma plugin allowed to reach the local companion, with a reasoning', () => {
     expect(manifest).toMatchObject({ api: '1.0.0', editorType: ['figma'], documentAccess: 'dynamic-page', main: 'dist/main.js', ui: 'dist/ui.html' });
-    expect(manifest.networkAccess.allowedDomains).toEqual(['http://localhost:7745', 'http://127.0.0.1:7745']);
+    // localhost only: Figma's manifest check refuses IP literals ("must be a valid URL")
+    expect(manifest.networkAccess.allowedDomains).toEqual([DEFAULT_COMPANION_URL]);
     expect(manifest.networkAccess.reasoning).toMatch(/companion/);
   });
 });
@@ -32,7 +34,9 @@ describe('build', () => {
     expect(main.length).toBeLessThan(40_000);
     const m = JSON.parse(readFileSync(files.manifest, 'utf8'));
     expect(m).toMatchObject({ main: 'main.js', ui: 'ui.html' });
-    expect(m.networkAccess.allowedDomains).toEqual(['http://localhost:7745', 'http://127.0.0.1:7745', 'https://gpu.example.com:8443']);
+    expect(m.networkAccess.allowedDomains).toEqual(['http://localhost:7745', 'https://gpu.example.com:8443']);
+    // the UI knows what the manifest allows, to refuse other URLs with a reason instead of "not running"
+    expect(html).toContain('["http://localhost:7745","https://gpu.example.com:8443"]');
   });
 
   it('takes the team server from --team-server or ATELIER_TEAM_SERVER and refuses bad origins (exit 1, one line)', () => {
@@ -53,7 +57,7 @@ describe('build', () => {
   it('normalises origins, de-duplicates and escapes inlined scripts', () => {
     expect(normalizeOrigin(' http://10.0.0.5:7745/ ')).toBe('http://10.0.0.5:7745');
     expect(() => normalizeOrigin('gpu.example.com')).toThrow(/not a URL/);
-    expect(distManifest(manifest, ['http://127.0.0.1:7745']).networkAccess.allowedDomains).toHaveLength(2);
+    expect(distManifest(manifest, ['http://localhost:7745']).networkAccess.allowedDomains).toHaveLength(1);
     const html = inlineHtml('<head><!-- ATELIER:CSS --></head><body><!-- ATELIER:JS --></body>', 'a{}', 'var s="</script><b>$&";');
     expect(html).toBe('<head><style>\na{}</style></head><body><script>\nvar s="<\\/script><b>$&";</script></body>');
   });

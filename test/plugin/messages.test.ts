@@ -18,9 +18,9 @@ describe('typed message channel', () => {
       main.emit('exported', { requestId: p.requestId, contents: [{ nodeId: '1:2', name: 'A', png: new Uint8Array([1, 2, 3]), width: 3, height: 1 }], style: null, failed: [] });
     });
     ui.on('exported', (p) => got.push(p));
-    ui.emit('exportLayers', { requestId: 'r1', nodeIds: ['1:2'], styleNodeId: null, size: 256 });
+    ui.emit('exportLayers', { requestId: 'r1', layers: [{ nodeId: '1:2', size: 256 }], style: null });
     await tick();
-    expect(got[0]).toEqual({ requestId: 'r1', nodeIds: ['1:2'], styleNodeId: null, size: 256 });
+    expect(got[0]).toEqual({ requestId: 'r1', layers: [{ nodeId: '1:2', size: 256 }], style: null });
     const reply = got[1] as MainToUi['exported'];
     expect(reply.contents[0].png).toBeInstanceOf(Uint8Array);
     expect([...reply.contents[0].png]).toEqual([1, 2, 3]);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STYLE_WEIGHT, stylizeParamsSchema } from '../../shared/params.js';
 import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
-import { DEFAULT_CONTROLS, QUALITY_PRESETS, controlsToParams, parseLayerList, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
-import { LOCAL_COMPANION_URL, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
+import { DEFAULT_CONNECTION, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
+import { refusedOriginReason } from '../../plugin/src/logic/networkAccess.js';
+import { changedParams, controlsForPreset } from '../../plugin/src/logic/presetSettings.js';
 import { checkParams } from '../../plugin/src/ui/checkParams.js';
 import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/progress.js';
 
@@ -38,10 +40,14 @@ describe('controls → params', () => {
     expect([previewEveryFor(4), previewEveryFor(80), previewEveryFor(200), previewEveryFor(5000)]).toEqual([1, 8, 20, 25]);
   });
 
-  it('reports invalid advanced settings in one line', () => {
+  it('reports invalid advanced settings in one line, in the panel\'s words', () => {
     const bad = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, styleLayers: 'conv9_9' } }));
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toMatch(/styleLayers\.0/);
+    if (!bad.ok) expect(bad.message).toBe('Style layers: each entry must be a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
+    // designers read their own field names and plain limits, never schema paths ("contentWeight: Too small…")
+    const neg = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, contentWeight: -1, size: 3.5 } }));
+    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0' });
+    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1' });
   });
 });
 
@@ -56,13 +62,44 @@ describe('stored settings', () => {
     expect(sanitizeControls(JSON.parse(JSON.stringify(kept)))).toEqual(kept);
   });
 
-  it('normalises companion URLs and keeps the local default in sync with the protocol', () => {
-    expect(LOCAL_COMPANION_URL).toBe(DEFAULT_COMPANION_URL);
+  it('normalises companion URLs; the local default is localhost (Figma refuses IP literals), and stored loopback IPs move to it', () => {
+    expect(DEFAULT_CONNECTION.url).toBe(DEFAULT_COMPANION_URL);
+    expect(DEFAULT_COMPANION_URL).toBe('http://localhost:7745');
+    expect(sanitizeConnection({ url: 'http://127.0.0.1:7745', token: 't' })).toEqual({ url: 'http://localhost:7745', token: 't' });
+    expect(sanitizeConnection({ url: 'http://127.0.0.10:7745', token: 't' }).url).toBe('http://127.0.0.10:7745');
     expect(normalizeCompanionUrl(' http://127.0.0.1:7745/ ')).toBe('http://127.0.0.1:7745');
     expect(normalizeCompanionUrl('https://gpu.example.com/atelier/')).toBe('https://gpu.example.com/atelier');
     expect(normalizeCompanionUrl('ftp://x')).toBeNull();
     expect(normalizeCompanionUrl('localhost:7745')).toBeNull();
     expect(sanitizeConnection({ url: 'javascript:alert(1)', token: ' atl_x ' })).toEqual({ url: DEFAULT_COMPANION_URL, token: 'atl_x' });
+  });
+});
+
+describe('output size (item 11)', () => {
+  it('is the layer\'s own size ×2, capped by the quality level and 4096 px; an advanced size is exact', () => {
+    const cap = QUALITY_PRESETS.balanced.size;
+    expect(SCREEN_DENSITY).toBe(2);
+    expect(outputSide(240, cap, false)).toBe(Math.min(cap, 480)); // not upscaled to 512
+    expect(outputSide(100, 512, false)).toBe(200);
+    expect(outputSide(1440, 2048, false)).toBe(2048);
+    expect(outputSide(2400, 8192, false)).toBe(4096);
+    expect(outputSide(3, 512, false)).toBe(16); // the companion's smallest size
+    expect(outputSide(240, 48, true)).toBe(48);
+    expect(outputSide(10, 96, true)).toBe(96);
+    const run = planRunSizes([{ id: 'a', width: 240, height: 160 }, { id: 'b', width: 60, height: 90 }], 512, false);
+    expect(run).toEqual({ layers: [{ nodeId: 'a', size: 480 }, { nodeId: 'b', size: 180 }], size: 480 });
+  });
+});
+
+describe('network access (item 1)', () => {
+  const allowed = ['http://localhost:7745', 'https://gpu.example.com:8443', '*.studio.example'];
+  it('accepts the origins of the built manifest and refuses others with the reason and the fix', () => {
+    expect(refusedOriginReason('http://localhost:7745', allowed)).toBeNull();
+    expect(refusedOriginReason('https://gpu.example.com:8443/atelier', allowed)).toBeNull();
+    expect(refusedOriginReason('https://a.studio.example', allowed)).toBeNull();
+    expect(refusedOriginReason('http://localhost:7999', allowed)).toMatch(/^Figma blocks http:\/\/localhost:7999: this build of the plugin may only reach .*--team-server http:\/\/localhost:7999/);
+    expect(refusedOriginReason('http://gpu.example.com:8443', allowed)).toMatch(/Figma blocks/);
+    expect(refusedOriginReason('http://127.0.0.1:7745', allowed)).toMatch(/use http:\/\/localhost:7745 instead/);
   });
 });
 
@@ -78,5 +115,19 @@ describe('progress', () => {
     expect(formatEta(75)).toBe('about 1 min left');
     expect(formatEta(0.2)).toBe('almost done');
     expect(formatEta(Number.NaN)).toBe('');
+  });
+});
+
+describe('preset settings (item 8)', () => {
+  it('shows a preset\'s params in the panel, and a run sends only what differs from them', () => {
+    const shown = controlsForPreset({ ...DEFAULT_CONTROLS, strength: 90 }, { size: 96, iterations: 15, styleWeight: 1000, originalColors: true, styleLayers: ['conv1_1', 'conv2_1'] });
+    expect(shown).toMatchObject({ strength: 75, preserveColors: true, advanced: { size: 96, iterations: 15, styleWeight: null, styleLayers: 'conv1_1, conv2_1' } });
+    const baseline = controlsToParams(shown);
+    expect(baseline).toMatchObject({ size: 96, iterations: 15, styleWeight: 1000, originalColors: true, styleLayers: ['conv1_1', 'conv2_1'] });
+    expect(changedParams(controlsToParams(shown), baseline)).toEqual({ previewEvery: baseline.previewEvery });
+    const edited = { ...shown, advanced: { ...shown.advanced, iterations: 3 } };
+    expect(changedParams(controlsToParams(edited), baseline)).toEqual({ iterations: 3, previewEvery: 1 });
+    // a weight the slider cannot show exactly stays as an advanced value
+    expect(controlsForPreset(DEFAULT_CONTROLS, { styleWeight: 123 }).advanced.styleWeight).toBe(123);
   });
 });

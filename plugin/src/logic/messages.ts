@@ -14,7 +14,7 @@ export interface LayerInfo {
   height: number;
   /** Has a visible IMAGE fill: it can be marked as "the style". */
   hasImageFill: boolean;
-  /** Atelier applied an image and saved the original (Revert is possible). */
+  /** Atelier put a stylized layer above it and hid it (Revert removes that layer and shows it). */
   stylized: boolean;
   provenance: Provenance | null;
 }
@@ -32,6 +32,12 @@ export interface SelectionSummary {
   targets: LayerInfo[];
   skipped: SkippedLayer[];
   styleLayer: LayerInfo | null;
+}
+
+/** A layer to export and the longer side, in pixels, its PNG should have. */
+export interface ExportRequest {
+  nodeId: string;
+  size: number;
 }
 
 /** One exported layer: PNG bytes at the planned scale. */
@@ -66,10 +72,14 @@ export interface UiToMain {
   ready: Record<string, never>;
   saveSettings: Partial<Settings>;
   markStyleLayer: { nodeId: string | null };
-  exportLayers: { requestId: string; nodeIds: string[]; styleNodeId: string | null; size: number };
+  exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null };
   apply: { requestId: string; items: { nodeId: string; png: Uint8Array }[]; provenance: Omit<Provenance, 'appliedAt'> };
   revert: { requestId: string; nodeIds: string[] };
   notify: { message: string; error?: boolean };
+  /** A companion job is running: main cancels it (DELETE `cancelUrl`) if the plugin closes. */
+  jobStarted: { cancelUrl: string; token: string };
+  /** The job ended (or was canceled): nothing to cancel on close. */
+  jobEnded: Record<string, never>;
 }
 
 /** What travels through postMessage. */

@@ -4,16 +4,40 @@
  */
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import { DEFAULT_STYLE_WEIGHT } from '../../../shared/defaults.js';
+import { FIGMA_MAX_IMAGE_SIDE } from './exportPlan.js';
 
 /** Quality levels shown to designers. */
 export type Quality = 'fast' | 'balanced' | 'high';
 
-/** What each quality level means: output size (longer side), iterations per scale, scales. */
+/**
+ * What each quality level means — the ONE table of levels: the largest output (longer side; a
+ * layer gets its own size ×2, up to this), iterations per scale, scales.
+ */
 export const QUALITY_PRESETS: Readonly<Record<Quality, { size: number; iterations: number; scales: number; label: string }>> = {
   fast: { size: 256, iterations: 80, scales: 1, label: 'Fast · 256 px' },
   balanced: { size: 512, iterations: 200, scales: 1, label: 'Balanced · 512 px' },
   high: { size: 1024, iterations: 250, scales: 2, label: 'High · 1024 px' },
 };
+
+/** Pixels per layer pixel of a result: made for high-density (2×) screens, so it stays sharp there. */
+export const SCREEN_DENSITY = 2;
+
+/**
+ * Longer side, in pixels, of a layer's result: the advanced "Output size" when set (the designer
+ * asked for exactly that), else the layer's own longer side × SCREEN_DENSITY capped by the quality
+ * level — a 240-px layer is not upscaled to 512, a 1440-px hero gets the level's full size — and
+ * always within Figma's 4096-px image limit.
+ */
+export function outputSide(layerLongSide: number, cap: number, exact: boolean): number {
+  const wanted = exact ? cap : Math.min(cap, Math.ceil(Math.max(1, layerLongSide) * SCREEN_DENSITY));
+  return Math.max(16, Math.min(FIGMA_MAX_IMAGE_SIDE, Math.round(wanted)));
+}
+
+/** The export size of each layer of a run and the job's `size` (the largest: a batch shares one size). */
+export function planRunSizes(layers: readonly { id: string; width: number; height: number }[], cap: number, exact: boolean): { layers: { nodeId: string; size: number }[]; size: number } {
+  const planned = layers.map((l) => ({ nodeId: l.id, size: outputSide(Math.max(l.width, l.height), cap, exact) }));
+  return { layers: planned, size: Math.max(16, ...planned.map((l) => l.size)) };
+}
 
 /** Advanced overrides; `null` means "derive from the simple controls". */
 export interface AdvancedControls {

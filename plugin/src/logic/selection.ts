@@ -2,10 +2,9 @@
  * Which selected layers can be stylized (they hold fills) and why the others are skipped.
  */
 
-/** Node types whose fills can take the stylized image. */
+/** Node types that can be stylized: their rendering is exported, and the result goes on a layer above. */
 export const FILLABLE_TYPES: ReadonlySet<string> = new Set([
   'FRAME',
-  'COMPONENT',
   'INSTANCE',
   'RECTANGLE',
   'ELLIPSE',
@@ -23,7 +22,17 @@ const SKIP_REASONS: Readonly<Record<string, string>> = {
   BOOLEAN_OPERATION: 'Boolean groups — flatten it first',
   COMPONENT_SET: 'Component sets — select a variant',
   CONNECTOR: 'Connectors are not supported',
+  COMPONENT: 'Main component — a change here would reach every instance; stylize an instance instead',
 };
+
+/** Why a layer inside these cannot get a stylized layer beside it. */
+const INSIDE_REASONS: Readonly<Record<Inside, string>> = {
+  component: 'It is inside a main component — a new layer there would appear in every instance; stylize an instance instead',
+  instance: 'It is inside an instance, which cannot take new layers — stylize the whole instance, or detach it',
+};
+
+/** What a layer sits in, when that matters: a main component or an instance (nearest first). */
+export type Inside = 'component' | 'instance';
 
 /** A minimal, figma-free description of a selected layer. */
 export interface LayerFacts {
@@ -34,11 +43,14 @@ export interface LayerFacts {
   height: number;
   /** `false` when the fills are mixed (figma.mixed) or the node has no fills property. */
   hasReadableFills: boolean;
+  /** The nearest main component or instance around the layer, if any. */
+  inside: Inside | null;
 }
 
 /** `null` when the layer can be stylized, otherwise the reason shown to the designer. */
 export function skipReason(layer: LayerFacts): string | null {
   if (!FILLABLE_TYPES.has(layer.type)) return SKIP_REASONS[layer.type] ?? `${layer.type.toLowerCase().replace(/_/g, ' ')} layers can't hold an image fill`;
+  if (layer.inside) return INSIDE_REASONS[layer.inside];
   if (!layer.hasReadableFills) return 'Its fills are mixed and cannot be replaced';
   if (!(layer.width >= 1) || !(layer.height >= 1)) return 'It is smaller than 1 px';
   return null;

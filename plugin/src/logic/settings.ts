@@ -2,6 +2,7 @@
  * Per-user settings kept in `figma.clientStorage`: the companion connection and the panel's
  * controls. Stored values may be from an older version or hand-edited, so they are sanitised.
  */
+import { DEFAULT_COMPANION_URL } from '../../../shared/defaults.js';
 import { DEFAULT_CONTROLS, QUALITY_PRESETS, type Controls, type Quality } from './quality.js';
 
 /** clientStorage key of the connection. */
@@ -15,11 +16,8 @@ export interface Connection {
   token: string;
 }
 
-/** The local companion's address (= shared/protocol DEFAULT_COMPANION_URL; repeated to keep zod out of main.js). */
-export const LOCAL_COMPANION_URL = 'http://127.0.0.1:7745';
-
 /** Default connection: the local companion, no token yet. */
-export const DEFAULT_CONNECTION: Connection = { url: LOCAL_COMPANION_URL, token: '' };
+export const DEFAULT_CONNECTION: Connection = { url: DEFAULT_COMPANION_URL, token: '' };
 
 /** Everything remembered per user. */
 export interface Settings {
@@ -50,7 +48,9 @@ export function normalizeCompanionUrl(text: string): string | null {
 /** A valid Connection from whatever was stored. */
 export function sanitizeConnection(v: unknown): Connection {
   if (!isObj(v)) return { ...DEFAULT_CONNECTION };
-  const url = typeof v.url === 'string' ? normalizeCompanionUrl(v.url) : null;
+  const stored = typeof v.url === 'string' ? normalizeCompanionUrl(v.url) : null;
+  // older versions stored the loopback IP, which the manifest no longer allows: same companion, by name
+  const url = stored?.replace(/^http:\/\/(127\.0\.0\.1|\[::1\])(?=[:/]|$)/, 'http://localhost') ?? null;
   const token = typeof v.token === 'string' ? v.token.trim().slice(0, 512) : '';
   return { url: url ?? DEFAULT_CONNECTION.url, token };
 }

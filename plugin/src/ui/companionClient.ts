@@ -35,10 +35,17 @@ export type ConnectionState =
   | { kind: 'connected'; info: Info }
   | { kind: 'offline'; message: string }
   | { kind: 'unauthorized'; message: string }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  /** Something listens but does not answer in time. */
+  | { kind: 'busy'; message: string }
+  /** The URL is not in the built manifest's allowedDomains: Figma's CSP would block every request. */
+  | { kind: 'blocked'; message: string };
 
 /** Message shown when nothing answers at the companion URL. */
-export const OFFLINE_MESSAGE = 'Companion not running — start it with `npx atelier serve`';
+export const OFFLINE_MESSAGE = 'Companion not running';
+
+/** Message when the companion takes too long to answer (e.g. a long job keeps it busy). */
+export const BUSY_MESSAGE = 'The companion is not answering in time — it may be busy; retrying…';
 
 /** A file to upload: bytes and a name. */
 export interface UploadFile {
@@ -58,6 +65,11 @@ export class CompanionClient {
     private readonly fetchImpl: FetchLike = (...args) => fetch(...args),
   ) {}
 
+  /** `DELETE` this URL to cancel the job (the main thread does it when the plugin closes mid-run). */
+  jobUrl(jobId: string): string {
+    return this.url(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}`);
+  }
+
   private url(path: string): string {
     return `${this.baseUrl.replace(/\/+$/, '')}${path}`;
   }
@@ -70,6 +82,7 @@ export class CompanionClient {
       res = await this.fetchImpl(this.url(path), { ...init, headers, cache: 'no-store' });
     } catch (err) {
       if ((err as Error)?.name === 'AbortError' && init.signal?.aborted && init.signal.reason?.name !== 'TimeoutError') throw err;
+      if (init.signal?.reason?.name === 'TimeoutError') throw new CompanionError(0, 'timeout', BUSY_MESSAGE);
       throw new CompanionError(0, 'offline', OFFLINE_MESSAGE);
     }
     if (!res.ok) throw await errorFrom(res);
@@ -102,6 +115,7 @@ export class CompanionClient {
     } catch (err) {
       const e = err as CompanionError;
       if (e.code === 'offline') return { kind: 'offline', message: OFFLINE_MESSAGE };
+      if (e.code === 'timeout') return { kind: 'busy', message: BUSY_MESSAGE };
       return { kind: 'error', message: `Something answers at ${this.baseUrl}, but not an Atelier companion (${e.message})` };
     }
     if (!this.token) return { kind: 'unauthorized', message: 'Paste the pairing token that `atelier serve` printed' };
@@ -111,6 +125,7 @@ export class CompanionClient {
       const e = err as CompanionError;
       if (e.status === 401 || e.status === 403) return { kind: 'unauthorized', message: 'Wrong pairing token — copy it again from `atelier serve` or `npx atelier token`' };
       if (e.code === 'offline') return { kind: 'offline', message: OFFLINE_MESSAGE };
+      if (e.code === 'timeout') return { kind: 'busy', message: BUSY_MESSAGE };
       return { kind: 'error', message: e.message };
     }
   }
@@ -169,14 +184,14 @@ export class CompanionClient {
   }
 
   /** `POST /v1/jobs`: content images (a batch when several), style images or a preset, params → job id. */
-  async createJob(job: { contents: UploadFile[]; styles: UploadFile[]; presetId?: string; params: StylizeParamsInput }): Promise<string> {
+  async createJob(job: { contents: UploadFile[]; styles: UploadFile[]; presetId?: string; params: StylizeParamsInput }, signal?: AbortSignal): Promise<string> {
     const form = new FormData();
     for (const c of job.contents) form.append('content', toBlob(c.data), c.name);
     for (const s of job.styles) form.append('style', toBlob(s.data), s.name);
     if (job.presetId) form.set('presetId', job.presetId);
     form.set('params', JSON.stringify(job.params));
     form.set('resultSize', 'original');
-    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form })).id;
+    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form, signal })).id;
   }
 
   /** Streams `GET /v1/jobs/:id/events` until the terminal event (or `signal` aborts). */
@@ -200,8 +215,8 @@ export class CompanionClient {
   }
 
   /** `GET /v1/jobs/:id/result?index=i` → PNG bytes. */
-  async result(jobId: string, index: number): Promise<Uint8Array> {
-    const res = await this.request(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}/result?index=${index}`);
+  async result(jobId: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.request(`${API_PREFIX}/jobs/${encodeURIComponent(jobId)}/result?index=${index}`, { signal });
     return new Uint8Array(await res.arrayBuffer());
   }
 

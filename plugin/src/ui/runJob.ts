@@ -1,11 +1,13 @@
 /**
  * One Stylize run, from the UI's side: export the layers (via the main thread), submit one job
  * (a batch for several layers), follow its SSE events, fetch every result, and apply them (via the
- * main thread). Cancellation goes through the companion (`DELETE /v1/jobs/:id`).
+ * main thread). Cancellation goes through the companion (`DELETE /v1/jobs/:id`) and is honoured in
+ * every phase: a cancel while exporting or uploading never submits (or at once cancels) the job,
+ * and nothing is applied once the designer canceled.
  */
 import type { JobProgress } from '../../../shared/protocol.js';
 import type { StylizeParamsInput } from '../../../shared/params.js';
-import type { LayerFailure, MainToUi } from '../logic/messages.js';
+import type { ExportRequest, LayerFailure, MainToUi } from '../logic/messages.js';
 import type { StyleRef } from '../logic/provenance.js';
 import { CompanionError, type CompanionClient, type UploadFile } from './companionClient.js';
 
@@ -14,8 +16,11 @@ export type RunStyle = { kind: 'file'; file: UploadFile; ref: StyleRef } | { kin
 
 /** What the run needs from the main thread. */
 export interface MainBridge {
-  exportLayers(nodeIds: string[], styleNodeId: string | null, size: number): Promise<MainToUi['exported']>;
+  exportLayers(layers: ExportRequest[], style: ExportRequest | null): Promise<MainToUi['exported']>;
   apply(items: { nodeId: string; png: Uint8Array }[], provenance: ApplyProvenance): Promise<MainToUi['applied']>;
+  /** The job exists on the companion / is over: main cancels it if the plugin closes in between. */
+  jobStarted(jobId: string): void;
+  jobEnded(): void;
 }
 
 /** Provenance as the UI sends it (the main thread stamps appliedAt). */
@@ -42,16 +47,25 @@ export interface RunOutcome {
   failed: LayerFailure[];
 }
 
+/** Message when the designer canceled. */
+export const CANCELED_MESSAGE = 'Canceled — nothing was changed';
+
+const canceled = (): CompanionError => new CompanionError(0, 'canceled', CANCELED_MESSAGE);
+
 /** Runs one stylization end to end; throws CompanionError (code `canceled` when canceled). */
 export async function runStylize(
   client: CompanionClient,
   main: MainBridge,
-  req: { nodeIds: string[]; style: RunStyle; params: StylizeParamsInput & { size: number }; companionVersion: string | null },
+  req: { layers: ExportRequest[]; style: RunStyle; styleSize: number; params: StylizeParamsInput; companionVersion: string | null },
   observe: RunObserver,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
+  const check = (): void => {
+    if (signal?.aborted) throw canceled();
+  };
   observe.phase('Exporting layers…');
-  const exported = await main.exportLayers(req.nodeIds, req.style.kind === 'layer' ? req.style.nodeId : null, req.params.size);
+  const exported = await main.exportLayers(req.layers, req.style.kind === 'layer' ? { nodeId: req.style.nodeId, size: req.styleSize } : null);
+  check();
   if (!exported.contents.length) {
     throw new CompanionError(0, 'nothing_to_export', exported.failed[0]?.reason ?? 'No layer could be exported');
   }
@@ -62,12 +76,42 @@ export async function runStylize(
     styles.push({ name: 'style.png', data: exported.style.png });
   }
   observe.phase('Uploading…');
-  const jobId = await client.createJob({
-    contents: exported.contents.map((c, i) => ({ name: `layer-${i}.png`, data: c.png })),
-    styles,
-    presetId: req.style.kind === 'preset' ? req.style.presetId : undefined,
-    params: req.params,
-  });
+  let jobId: string;
+  try {
+    jobId = await client.createJob(
+      {
+        contents: exported.contents.map((c, i) => ({ name: `layer-${i}.png`, data: c.png })),
+        styles,
+        presetId: req.style.kind === 'preset' ? req.style.presetId : undefined,
+        params: req.params,
+      },
+      signal,
+    );
+  } catch (err) {
+    check();
+    throw err;
+  }
+  if (signal?.aborted) {
+    await client.cancel(jobId).catch(() => undefined);
+    throw canceled();
+  }
+  main.jobStarted(jobId);
+  try {
+    return await followAndApply(client, main, req, exported, jobId, observe, signal);
+  } finally {
+    main.jobEnded();
+  }
+}
+
+async function followAndApply(
+  client: CompanionClient,
+  main: MainBridge,
+  req: { style: RunStyle; params: StylizeParamsInput; companionVersion: string | null },
+  exported: MainToUi['exported'],
+  jobId: string,
+  observe: RunObserver,
+  signal?: AbortSignal,
+): Promise<RunOutcome> {
   observe.started(
     jobId,
     exported.contents.map((c) => ({ nodeId: c.nodeId, name: c.name })),
@@ -90,7 +134,8 @@ export async function runStylize(
     signal?.removeEventListener('abort', onAbort);
   }
   const end = terminal as 'succeeded' | 'failed' | 'canceled' | null;
-  if (end === 'canceled' || (signal?.aborted && end !== 'succeeded')) throw new CompanionError(0, 'canceled', 'Canceled — nothing was changed');
+  if (signal?.aborted) throw canceled();
+  if (end === 'canceled') throw new CompanionError(0, 'canceled_by_companion', 'The companion stopped this job (it was shut down, or canceled elsewhere) — nothing was changed');
   if (end === 'failed') {
     const f = failure as { code: string; message: string } | null;
     throw new CompanionError(0, f?.code ?? 'job_failed', `The companion could not stylize: ${f?.message ?? 'unknown error'}`);
@@ -98,7 +143,8 @@ export async function runStylize(
   if (end !== 'succeeded') throw new CompanionError(0, 'stream_ended', 'Lost the connection to the companion while stylizing');
   observe.phase('Applying…');
   const items: { nodeId: string; png: Uint8Array }[] = [];
-  for (let i = 0; i < exported.contents.length; i++) items.push({ nodeId: exported.contents[i].nodeId, png: await client.result(jobId, i) });
+  for (let i = 0; i < exported.contents.length; i++) items.push({ nodeId: exported.contents[i].nodeId, png: await client.result(jobId, i, signal) });
+  if (signal?.aborted) throw canceled();
   const applied = await main.apply(items, { v: 1, style: req.style.ref, params: req.params, jobId, companionVersion: req.companionVersion });
   return { jobId, applied: applied.applied, failed: [...exported.failed, ...applied.failed] };
 }

@@ -7,15 +7,22 @@ import type { Info, JobProgress } from '../../../shared/protocol.js';
 import { createChannel, type MainToUi, type SelectionSummary, type UiChannel, type UiToMain } from '../logic/messages.js';
 import { batchFractions, formatEta } from '../logic/progress.js';
 import { describeStyle } from '../logic/provenance.js';
-import { controlsToParams, DEFAULT_CONTROLS, QUALITY_PRESETS, type Controls, type Quality } from '../logic/quality.js';
+import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
+import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
+import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
-import { checkParams } from './checkParams.js';
+import { checkParams, fallbackLabel } from './checkParams.js';
 import { CompanionClient, CompanionError, type ConnectionState } from './companionClient.js';
 import { byId, h, replaceChildren, withCode } from './dom.js';
+import { COMPANION_INSTALL_COMMAND } from '../../../shared/defaults.js';
 import { PresetsPane } from './presetsPane.js';
 import { runStylize, type RunStyle } from './runJob.js';
 
 type StyleMode = 'preset' | 'layer' | 'file';
+
+/** The built manifest's allowedDomains (injected by scripts/build.mjs; empty when not built by it). */
+declare const __ATELIER_ALLOWED_DOMAINS__: string[] | undefined;
+const ALLOWED_DOMAINS: readonly string[] | null = typeof __ATELIER_ALLOWED_DOMAINS__ === 'undefined' ? null : __ATELIER_ALLOWED_DOMAINS__;
 
 interface State {
   connection: Connection;
@@ -24,7 +31,17 @@ interface State {
   selection: SelectionSummary;
   styleMode: StyleMode;
   styleFile: { name: string; blob: Blob; url: string } | null;
-  running: { abort: AbortController; layers: { nodeId: string; name: string }[]; progress: JobProgress | null } | null;
+  /** While a team preset is the style: its settings as shown (runs send only what differs from them). */
+  presetShown: { presetId: string; version: number; name: string; controls: Controls } | null;
+  /** The designer's own controls, put back when they leave the preset. */
+  ownControls: Controls | null;
+  running: {
+    abort: AbortController;
+    layers: { nodeId: string; name: string }[];
+    progress: JobProgress | null;
+    /** The companion job, once created (cancelled with a keepalive DELETE if the plugin window goes away). */
+    job?: { cancelUrl: string; token: string } | null;
+  } | null;
 }
 
 const state: State = {
@@ -34,6 +51,8 @@ const state: State = {
   selection: { targets: [], skipped: [], styleLayer: null },
   styleMode: 'file',
   styleFile: null,
+  presetShown: null,
+  ownControls: null,
   running: null,
 };
 
@@ -113,13 +132,17 @@ const el = {
   cancel: byId<HTMLButtonElement>('cancel'),
   revert: byId<HTMLButtonElement>('revert'),
   more: byId<HTMLButtonElement>('more'),
+  announcer: byId('announcer'),
 };
 
 const presetsPane = new PresetsPane({
   root: el.stylePreset,
   client: () => client(),
   connected: () => state.conn.kind === 'connected',
-  onChange: () => renderFooter(),
+  onChange: () => {
+    syncPresetControls();
+    renderFooter();
+  },
 });
 
 // ---- messages ------------------------------------------------------------------------------
@@ -128,11 +151,24 @@ let sayTimer: ReturnType<typeof setTimeout> | undefined;
 /** Shows a message in the footer (errors stay until replaced; others fade after a while). */
 function say(text: string, kind: 'error' | 'success' | 'info' = 'info'): void {
   clearTimeout(sayTimer);
+  if (text) announce(text);
   if (text && kind !== 'error') sayTimer = setTimeout(() => (el.message.hidden = true), 8000);
   el.message.hidden = !text;
   el.message.className = `message ${kind}`;
   el.message.dataset.kind = kind;
   replaceChildren(el.message, withCode(text));
+}
+
+/** Tells screen readers (a polite live region) what just happened. */
+function announce(text: string): void {
+  el.announcer.textContent = '';
+  // a fresh text node is announced even when the words repeat
+  setTimeout(() => (el.announcer.textContent = text), 50);
+}
+
+/** Clears a message that no longer applies (an error about a selection or connection that changed). */
+function clearStaleError(): void {
+  if (!el.message.hidden && el.message.dataset.kind === 'error') say('');
 }
 
 // ---- connection ------------------------------------------------------------------------------
@@ -144,12 +180,16 @@ async function checkConnection(): Promise<void> {
   const seq = ++checkSeq;
   state.conn = { kind: 'checking' };
   renderConnection();
-  const result = await client().checkConnection();
+  const refused = ALLOWED_DOMAINS && refusedOriginReason(state.connection.url, ALLOWED_DOMAINS);
+  const result: ConnectionState = refused ? { kind: 'blocked', message: refused } : await client().checkConnection();
   if (seq !== checkSeq) return;
   state.conn = result;
   renderConnection();
   renderFooter();
-  if (result.kind === 'connected') void presetsPane.load();
+  if (result.kind === 'connected') {
+    clearStaleError();
+    void presetsPane.load();
+  }
   else presetsPane.render();
 }
 
@@ -158,7 +198,7 @@ function renderConnection(): void {
   el.pill.className = `pill pill-${c.kind}`;
   el.pill.dataset.state = c.kind;
   el.connPanel.dataset.state = c.kind;
-  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable' };
+  const label: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
   el.pillLabel.textContent = c.kind === 'connected' ? `Connected · ${c.info.backend}` : label[c.kind];
   el.pill.title = c.kind === 'connected' ? `${state.connection.url} — ${c.info.device}, Atelier ${c.info.version}` : state.connection.url;
   if (c.kind === 'checking') return;
@@ -171,17 +211,70 @@ function renderConnection(): void {
   }
   el.connPanel.hidden = false;
   replaceChildren(el.connMessage, withCode(c.message));
-  replaceChildren(
-    el.connHint,
-    withCode(
-      c.kind === 'offline'
-        ? `Nothing answers at ${state.connection.url}. Run \`npx atelier serve\` in a terminal, then press Retry.`
-        : c.kind === 'unauthorized'
-          ? 'The token is printed by `atelier serve` when it starts.'
-          : 'Check the companion URL.',
-    ),
-  );
+  if (c.kind === 'offline') replaceChildren(el.connHint, ...offlineHint());
+  else {
+    replaceChildren(
+      el.connHint,
+      withCode(
+        c.kind === 'unauthorized'
+          ? 'The token is printed by `atelier serve` when it starts (`atelier token` shows it again).'
+          : c.kind === 'blocked'
+            ? 'Change the companion URL below.'
+            : c.kind === 'busy'
+              ? `${state.connection.url} answers too slowly. Atelier keeps trying.`
+              : 'Check the companion URL.',
+      ),
+    );
+  }
+  if (c.kind === 'offline' || c.kind === 'busy') watchForCompanion();
   if (c.kind === 'unauthorized') el.connToken.focus();
+}
+
+/** How to start the companion: the exact command with a copy button, and the browser's permission prompt. */
+function offlineHint(): Array<Node | string> {
+  const copy = h('button', { class: 'btn secondary small', type: 'button', 'data-testid': 'copy-install' }, 'Copy');
+  copy.addEventListener('click', () => {
+    copyText(COMPANION_INSTALL_COMMAND);
+    copy.textContent = 'Copied';
+    announce('Command copied');
+  });
+  const local = /^http:\/\/localhost[:/]/.test(`${state.connection.url}/`);
+  return [
+    h('div', {}, `Nothing answers at ${state.connection.url}. Install and start it in a terminal:`),
+    h('div', { class: 'command' }, h('code', { 'data-testid': 'install-command' }, COMPANION_INSTALL_COMMAND), copy),
+    h('div', {}, 'Atelier connects by itself as soon as it starts.'),
+    local ? h('div', { 'data-testid': 'local-network-hint' }, 'Using Figma in a browser? Allow it to reach apps on this device when the browser asks about the local network.') : '',
+  ];
+}
+
+/** Copies text; Figma's plugin iframe may refuse the Clipboard API, so a selected textarea is the fallback. */
+function copyText(text: string): void {
+  const fallback = (): void => {
+    const area = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  };
+  if (navigator.clipboard?.writeText) navigator.clipboard.writeText(text).catch(fallback);
+  else fallback();
+}
+
+let watchTimer: ReturnType<typeof setTimeout> | undefined;
+/** While the companion is down or busy, asks its health quietly every 2 s and connects once it answers. */
+function watchForCompanion(): void {
+  clearTimeout(watchTimer);
+  const seq = checkSeq;
+  watchTimer = setTimeout(async () => {
+    if (seq !== checkSeq || (state.conn.kind !== 'offline' && state.conn.kind !== 'busy')) return;
+    const up = await client()
+      .health(AbortSignal.timeout(1500))
+      .then(() => true, () => false);
+    if (seq !== checkSeq) return;
+    if (up) void checkConnection();
+    else watchForCompanion();
+  }, 2000);
 }
 
 let connPanelPinned = false;
@@ -193,7 +286,7 @@ el.connRetry.addEventListener('click', () => void checkConnection());
 el.connSave.addEventListener('click', () => {
   const url = normalizeCompanionUrl(el.connUrl.value);
   if (!url) {
-    say('The companion URL must look like http://127.0.0.1:7745', 'error');
+    say(`The companion URL must look like ${DEFAULT_CONNECTION.url}`, 'error');
     return;
   }
   state.connection = { url, token: el.connToken.value.trim() };
@@ -252,7 +345,26 @@ function markButton(nodeId: string | null, label: string): HTMLButtonElement {
   return b;
 }
 
+/** Shows the picked preset's settings in the panel (or puts the designer's own back when it is no longer the style). */
+function syncPresetControls(): void {
+  const p = state.styleMode === 'preset' ? presetsPane.selected() : undefined;
+  const shown = state.presetShown;
+  if (p) {
+    if (shown?.presetId === p.id && shown.version === p.version) return;
+    state.ownControls ??= state.controls;
+    const controls = controlsForPreset(state.ownControls, p.params);
+    state.presetShown = { presetId: p.id, version: p.version, name: p.name, controls: structuredClone(controls) };
+    state.controls = controls;
+  } else if (state.ownControls) {
+    state.controls = state.ownControls;
+    state.ownControls = null;
+    state.presetShown = null;
+  } else return;
+  renderControls();
+}
+
 function renderStyle(): void {
+  syncPresetControls();
   for (const b of el.styleTabs.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-selected', String(b.dataset.mode === state.styleMode));
   el.stylePreset.hidden = state.styleMode !== 'preset';
   el.styleLayer.hidden = state.styleMode !== 'layer';
@@ -284,7 +396,7 @@ async function loadStyleLayerThumb(id: string): Promise<void> {
   if (styleLayerThumb) URL.revokeObjectURL(styleLayerThumb.url);
   styleLayerThumb = { id, url: '' };
   try {
-    const r = await callMain('exportLayers', { nodeIds: [], styleNodeId: id, size: 96 }, 'exported');
+    const r = await callMain('exportLayers', { layers: [], style: { nodeId: id, size: 96 } }, 'exported');
     if (!r.style || styleLayerThumb?.id !== id) return;
     styleLayerThumb = { id, url: URL.createObjectURL(new Blob([r.style.png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) };
     renderStyle();
@@ -347,7 +459,9 @@ function currentStyle(): RunStyle | string {
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function saveControls(): void {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => channel.emit('saveSettings', { controls: state.controls }), 250);
+  // a preset's settings are not the designer's own defaults: those are saved when they leave the preset
+  const own = state.ownControls ?? state.controls;
+  saveTimer = setTimeout(() => channel.emit('saveSettings', { controls: own }), 250);
 }
 
 function renderControls(): void {
@@ -359,7 +473,9 @@ function renderControls(): void {
   const size = c.advanced.size ?? q.size;
   const iterations = c.advanced.iterations ?? q.iterations;
   const overridden = c.advanced.size !== null || c.advanced.iterations !== null;
-  el.qualityHint.textContent = `${size} px · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${overridden ? ' (advanced)' : ''}`;
+  const sizeText = c.advanced.size !== null ? `${size} px` : `up to ${size} px (layer size ×${SCREEN_DENSITY})`;
+  const from = state.presetShown ? ` — settings of “${state.presetShown.name}”` : overridden ? ' (advanced)' : '';
+  el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${from}`;
   el.preserve.checked = c.preserveColors;
   el.advanced.hidden = !c.advancedOpen;
   el.advancedToggle.setAttribute('aria-expanded', String(c.advancedOpen));
@@ -402,6 +518,11 @@ el.advanced.addEventListener('change', (e) => {
   saveControls();
 });
 
+/** The advanced field's label as the panel shows it (for validation messages). */
+function fieldLabel(key: string): string {
+  return el.advanced.querySelector(`[data-adv="${key}"]`)?.closest('label')?.querySelector('span')?.textContent ?? fallbackLabel(key);
+}
+
 // ---- run --------------------------------------------------------------------------------------
 
 function renderFooter(): void {
@@ -438,6 +559,11 @@ function renderRun(): void {
 }
 
 el.stylize.addEventListener('click', () => void stylize());
+// Closing the plugin window ends this page mid-run: a keepalive request outlives it (main cancels too).
+window.addEventListener('pagehide', () => {
+  const job = state.running?.job;
+  if (job) void fetch(job.cancelUrl, { method: 'DELETE', keepalive: true, headers: { Authorization: `Bearer ${job.token}` } }).catch(() => undefined);
+});
 el.cancel.addEventListener('click', () => {
   if (!state.running) return;
   el.runTitle.textContent = 'Canceling…';
@@ -447,31 +573,49 @@ el.cancel.addEventListener('click', () => {
 async function stylize(): Promise<void> {
   const style = currentStyle();
   if (typeof style === 'string' || state.conn.kind !== 'connected') return;
-  const checked = checkParams(controlsToParams(state.controls));
+  const checked = checkParams(controlsToParams(state.controls), fieldLabel);
   if (!checked.ok) {
     say(`Check the advanced settings: ${checked.message}`, 'error');
     return;
   }
-  const params = checked.params as typeof checked.params & { size: number };
+  const targets = state.selection.targets;
+  const cap = state.controls.advanced.size ?? QUALITY_PRESETS[state.controls.quality].size;
+  const sizes = planRunSizes(targets, cap, state.controls.advanced.size !== null);
+  const shown = style.kind === 'preset' ? state.presetShown : null;
+  // with a preset, send only what the designer changed: the companion takes the rest from the preset
+  const params = { ...(shown ? changedParams(checked.params, controlsToParams(shown.controls)) : checked.params), size: sizes.size };
   const info: Info = state.conn.info;
   const abort = new AbortController();
-  const targets = state.selection.targets;
   state.running = { abort, layers: targets.map((t) => ({ nodeId: t.id, name: t.name })), progress: null };
   el.runPreview.hidden = true;
   el.runTitle.textContent = 'Starting…';
   say('');
   renderRun();
   renderFooter();
+  el.cancel.focus(); // Stylize is hidden while running: keep keyboard focus on the control that replaces it
+  const c = client();
   try {
     const outcome = await runStylize(
-      client(),
+      c,
       {
-        exportLayers: (nodeIds, styleNodeId, size) => callMain('exportLayers', { nodeIds, styleNodeId, size }, 'exported'),
+        exportLayers: (layers, styleLayer) => callMain('exportLayers', { layers, style: styleLayer }, 'exported'),
         apply: (items, provenance) => callMain('apply', { items, provenance }, 'applied'),
+        jobStarted: (jobId) => {
+          const job = { cancelUrl: c.jobUrl(jobId), token: c.token };
+          if (state.running) state.running.job = job;
+          channel.emit('jobStarted', job);
+        },
+        jobEnded: () => {
+          if (state.running) state.running.job = null;
+          channel.emit('jobEnded', {});
+        },
       },
-      { nodeIds: targets.map((t) => t.id), style, params, companionVersion: info.version },
+      { layers: sizes.layers, style, styleSize: params.size, params, companionVersion: info.version },
       {
-        phase: (text) => (el.runTitle.textContent = text),
+        phase: (text) => {
+          el.runTitle.textContent = text;
+          announce(text);
+        },
         started: (_jobId, layers) => {
           if (state.running) state.running.layers = layers;
           renderRun();
@@ -496,7 +640,7 @@ async function stylize(): Promise<void> {
     else say(`Nothing was applied — ${failed || 'no results'}`, 'error');
   } catch (err) {
     const e = err as CompanionError;
-    if (e.code === 'canceled') say('Canceled — nothing was changed', 'info');
+    if (e.code === 'canceled') say(e.message, 'info');
     else {
       say(e.message || String(err), 'error');
       if (e.code === 'offline' || e.status === 401) void checkConnection();
@@ -505,6 +649,8 @@ async function stylize(): Promise<void> {
     state.running = null;
     renderRun();
     renderFooter();
+    // the Cancel button that had focus is gone: give it back to the main action
+    (el.stylize.disabled ? el.revert : el.stylize).focus();
   }
 }
 
@@ -542,7 +688,7 @@ el.presetSaveBtn.addEventListener('click', async () => {
   const style = currentStyle();
   if (typeof style === 'string') return status(style, 'error');
   if (style.kind === 'preset') return status('This style already is a team preset — pick a file or a layer', 'error');
-  const checked = checkParams(controlsToParams(state.controls));
+  const checked = checkParams(controlsToParams(state.controls), fieldLabel);
   if (!checked.ok) return status(checked.message, 'error');
   const { previewEvery: _previewEvery, ...params } = checked.params;
   el.presetSaveBtn.disabled = true;
@@ -554,7 +700,7 @@ el.presetSaveBtn.addEventListener('click', async () => {
       data = style.file.data;
       fileName = style.file.name;
     } else {
-      const exported = await callMain('exportLayers', { nodeIds: [], styleNodeId: style.nodeId, size: Math.max(512, params.size ?? 512) }, 'exported');
+      const exported = await callMain('exportLayers', { layers: [], style: { nodeId: style.nodeId, size: Math.max(512, params.size ?? 512) } }, 'exported');
       if (!exported.style) throw new Error('The style layer could not be exported');
       data = exported.style.png;
     }
@@ -582,6 +728,8 @@ channel.on('init', ({ settings, selection }) => {
   void checkConnection();
 });
 channel.on('selection', (selection) => {
+  const key = (x: SelectionSummary): string => x.targets.map((t) => t.id).join();
+  if (key(selection) !== key(state.selection)) clearStaleError();
   state.selection = selection;
   renderSelection();
 });
