@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STYLE_WEIGHT, stylizeParamsSchema } from '../../shared/params.js';
 import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
-import { DEFAULT_CONTROLS, QUALITY_PRESETS, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, estimateRunSeconds, formatEstimate, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
 import { refusedOriginReason } from '../../plugin/src/logic/networkAccess.js';
 import { changedParams, controlsForPreset } from '../../plugin/src/logic/presetSettings.js';
@@ -129,5 +129,26 @@ describe('preset settings (item 8)', () => {
     expect(changedParams(controlsToParams(edited), baseline)).toEqual({ iterations: 3, previewEvery: 1 });
     // a weight the slider cannot show exactly stays as an advanced value
     expect(controlsForPreset(DEFAULT_CONTROLS, { styleWeight: 123 }).advanced.styleWeight).toBe(123);
+  });
+});
+
+describe('quality estimates', () => {
+  const speed = { referenceSide: 128, secondsPerEvaluation: 0.05 };
+  it("estimates each level's time from the companion's measured speed, growing with the level's pixels", () => {
+    const fast = estimateRunSeconds(DEFAULT_CONTROLS, 'fast', speed)!;
+    const balanced = estimateRunSeconds(DEFAULT_CONTROLS, 'balanced', speed)!;
+    const high = estimateRunSeconds(DEFAULT_CONTROLS, 'high', speed)!;
+    expect(fast).toBeGreaterThan(0);
+    expect(balanced / fast).toBeGreaterThan(2.5);
+    expect(high / balanced).toBeGreaterThan(2.5);
+    expect(estimateRunSeconds(DEFAULT_CONTROLS, 'fast', null)).toBeNull();
+  });
+  it('follows the advanced overrides', () => {
+    const more = { ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, iterations: 400 } };
+    expect(estimateRunSeconds(more, 'fast', speed)!).toBeGreaterThan(estimateRunSeconds(DEFAULT_CONTROLS, 'fast', speed)!);
+  });
+  it('formats estimates for the buttons', () => {
+    expect(formatEstimate(12.2)).toBe('~12 s');
+    expect(formatEstimate(185)).toBe('~3 min');
   });
 });

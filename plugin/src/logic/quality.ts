@@ -3,7 +3,8 @@
  * translation into the shared stylization params.
  */
 import type { StylizeParamsInput } from '../../../shared/params.js';
-import { DEFAULT_STYLE_WEIGHT } from '../../../shared/defaults.js';
+import { DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT } from '../../../shared/defaults.js';
+import { estimateSeconds, planSchedule, type MeasuredSpeed, type ScalesSetting } from '../../../shared/schedule.js';
 import { FIGMA_MAX_IMAGE_SIDE } from './exportPlan.js';
 
 /** Quality levels shown to designers. */
@@ -11,13 +12,33 @@ export type Quality = 'fast' | 'balanced' | 'high';
 
 /**
  * What each quality level means — the ONE table of levels: the largest output (longer side; a
- * layer gets its own size ×2, up to this), iterations per scale, scales.
+ * layer gets its own size ×2, up to this), the final scale's iterations and the schedule's scales
+ * (shared/schedule.ts: 'auto' is coarse to fine from about 128 px). Every level runs the engine's
+ * default schedule; they differ in size, so a level's time is its pixels' (README, "Time to image").
  */
-export const QUALITY_PRESETS: Readonly<Record<Quality, { size: number; iterations: number; scales: number; label: string }>> = {
-  fast: { size: 256, iterations: 80, scales: 1, label: 'Fast · 256 px' },
-  balanced: { size: 512, iterations: 200, scales: 1, label: 'Balanced · 512 px' },
-  high: { size: 1024, iterations: 250, scales: 2, label: 'High · 1024 px' },
+export const QUALITY_PRESETS: Readonly<Record<Quality, { size: number; iterations: number; scales: ScalesSetting; label: string }>> = {
+  fast: { size: 256, iterations: DEFAULT_ITERATIONS, scales: 'auto', label: 'Fast · 256 px' },
+  balanced: { size: 512, iterations: DEFAULT_ITERATIONS, scales: 'auto', label: 'Balanced · 512 px' },
+  high: { size: 1024, iterations: DEFAULT_ITERATIONS, scales: 'auto', label: 'High · 1024 px' },
 };
+
+/**
+ * Estimated seconds of a run at this quality (its largest size) on a companion of the measured
+ * speed, with the advanced size/iterations overrides; null when the companion has not measured it.
+ */
+export function estimateRunSeconds(c: Controls, quality: Quality, speed: MeasuredSpeed | null): number | null {
+  if (!speed) return null;
+  const q = QUALITY_PRESETS[quality];
+  const plan = planSchedule(c.advanced.size ?? q.size, q.scales, c.advanced.iterations ?? q.iterations);
+  return estimateSeconds(plan, c.advanced.optimizer, speed);
+}
+
+/** "~40 s", "~3 min" for a quality button. */
+export function formatEstimate(seconds: number): string {
+  if (seconds < 60) return `~${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `~${Math.round(seconds / 60)} min`;
+  return `~${(seconds / 3600).toFixed(1)} h`;
+}
 
 /** Pixels per layer pixel of a result: made for high-density (2×) screens, so it stays sharp there. */
 export const SCREEN_DENSITY = 2;
@@ -95,7 +116,7 @@ export function parseLayerList(text: string): string[] | undefined {
   return layers.length ? layers : undefined;
 }
 
-/** A live preview about every 10% of the run, but at least every 25 iterations (and at most every one). */
+/** A live preview about every 10% of a scale, but at least every 25 iterations (and at most every one); each scale also shows its first. */
 export function previewEveryFor(iterations: number): number {
   return Math.min(25, Math.max(1, Math.round(iterations / 10)));
 }

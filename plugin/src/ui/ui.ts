@@ -7,7 +7,7 @@ import type { Info, JobProgress } from '../../../shared/protocol.js';
 import { createChannel, type MainToUi, type SelectionSummary, type UiChannel, type UiToMain } from '../logic/messages.js';
 import { batchFractions, formatEta } from '../logic/progress.js';
 import { describeStyle } from '../logic/provenance.js';
-import { controlsToParams, DEFAULT_CONTROLS, planRunSizes, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
+import { controlsToParams, DEFAULT_CONTROLS, estimateRunSeconds, formatEstimate, planRunSizes, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
 import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
 import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
@@ -189,8 +189,25 @@ async function checkConnection(): Promise<void> {
   if (result.kind === 'connected') {
     clearStaleError();
     void presetsPane.load();
+    renderControls();
+    if (!result.info.speed) void awaitSpeed(seq);
   }
   else presetsPane.render();
+}
+
+/** A companion measures its speed just after it starts: ask again until it knows, for the quality estimates. */
+async function awaitSpeed(seq: number): Promise<void> {
+  for (let i = 0; i < 10 && seq === checkSeq && state.conn.kind === 'connected' && !state.conn.info.speed; i++) {
+    await new Promise((r) => setTimeout(r, 2000));
+    try {
+      const info = await client().info();
+      if (seq !== checkSeq || state.conn.kind !== 'connected') return;
+      state.conn = { kind: 'connected', info };
+      renderControls();
+    } catch {
+      return; // the next connection check says what is wrong
+    }
+  }
 }
 
 function renderConnection(): void {
@@ -475,7 +492,15 @@ function renderControls(): void {
   const overridden = c.advanced.size !== null || c.advanced.iterations !== null;
   const sizeText = c.advanced.size !== null ? `${size} px` : `up to ${size} px (layer size ×${SCREEN_DENSITY})`;
   const from = state.presetShown ? ` — settings of “${state.presetShown.name}”` : overridden ? ' (advanced)' : '';
-  el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${from}`;
+  const speed = state.conn.kind === 'connected' ? state.conn.info.speed : null;
+  for (const b of el.quality.querySelectorAll<HTMLButtonElement>('button')) {
+    const seconds = estimateRunSeconds(c, b.dataset.quality as Quality, speed);
+    const eta = b.querySelector('.estimate') ?? b.appendChild(h('span', { class: 'estimate' }));
+    eta.textContent = seconds === null ? '' : formatEstimate(seconds);
+    b.title = seconds === null ? '' : `about ${formatEstimate(seconds).slice(1)} on this companion, at the largest size`;
+  }
+  const scalesText = q.scales === 'auto' ? ' · coarse to fine' : q.scales > 1 ? ` · ${q.scales} scales` : '';
+  el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${scalesText}${from}`;
   el.preserve.checked = c.preserveColors;
   el.advanced.hidden = !c.advancedOpen;
   el.advancedToggle.setAttribute('aria-expanded', String(c.advancedOpen));
