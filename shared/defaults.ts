@@ -4,7 +4,7 @@
 export const DEFAULT_STYLE_WEIGHT = 100;
 
 /** Iterations of the final scale of a run (shared/schedule.ts gives the coarser scales more). */
-export const DEFAULT_ITERATIONS = 100;
+export const DEFAULT_ITERATIONS = 50;
 
 /** The companion's default port. */
 export const DEFAULT_PORT = 7745;
