@@ -3,7 +3,7 @@
  * install the VGG-19 weights into the data dir ($ATELIER_HOME, default ~/.atelier) and report what is installed.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 
 interface InstallFlags {
   from?: string;
@@ -11,9 +11,8 @@ interface InstallFlags {
   md5?: string;
 }
 
-/** Registers the `weights` subcommand and its verbs. */
-export function register(program: Command): void {
-  const weights = program.command('weights').description('install the VGG-19 weights, or show what is installed');
+/** Adds the `weights` verbs. */
+export function configure(weights: Command): void {
   weights
     .command('install')
     .description('download the official Keras VGG-19 notop weights (md5-checked, resumable), or install a local copy')
