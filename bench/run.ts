@@ -11,6 +11,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   ops: { about: 'fast ops (custom gradients, fused conv) vs stock TF.js ops, same loss+gradient', load: () => import('./ops.js') },
   adam: { about: 'wall time of N Adam iterations through the engine (compare torch_gatys.py --adam-iters)', load: () => import('./adam.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
+  cli: { about: 'start-to-exit time of atelier --help, token show, presets list (compiled and through tsx)', load: () => import('./cli.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
 };
 
