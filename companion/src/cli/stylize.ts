@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from './usageError.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption } from './parsers.js';
-import { stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
+import { blendLengthError, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
 import type { DecodedImage } from '../io/images.js';
 import { createProgressReporter } from './progressReporter.js';
@@ -127,9 +127,8 @@ async function readInput(file: string, role: string): Promise<DecodedImage> {
 async function runStylize(contentPath: string, stylePaths: string[], flags: StylizeFlags): Promise<void> {
   const initIsFile = flags.init !== undefined && flags.init !== 'content' && flags.init !== 'noise';
   const params = paramsFromFlags(flags, initIsFile);
-  if (params.styleBlend && params.styleBlend.length !== stylePaths.length) {
-    throw new UsageError(`--style-blend: ${params.styleBlend.length} weights given for ${stylePaths.length} style images`);
-  }
+  const badBlend = blendLengthError(params.styleBlend, stylePaths.length);
+  if (badBlend) throw new UsageError(`--style-blend: ${badBlend}`);
   if (params.previewEvery > 0 && !flags.previewDir) throw new UsageError('--preview-every needs --preview-dir');
   if (!flags.output.toLowerCase().endsWith('.png')) throw new UsageError(`-o ${flags.output}: the output must be a .png file`);
 

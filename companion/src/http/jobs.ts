@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
+import { blendLengthError, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
 import { resolveLayers } from '../engine/resolveLayers.js';
 import type { Vgg19 } from '../engine/vgg19.js';
@@ -51,9 +51,8 @@ function checkParams(params: StylizeParams, styles: number, hasInit: boolean, mo
   if (params.iterations > limits.maxIterations) {
     throw new HttpError(400, 'bad_params', `iterations: at most ${limits.maxIterations} on this server`);
   }
-  if (params.styleBlend && params.styleBlend.length !== styles) {
-    throw new HttpError(400, 'bad_params', `styleBlend: ${params.styleBlend.length} weights for ${styles} style image(s)`);
-  }
+  const badBlend = blendLengthError(params.styleBlend, styles);
+  if (badBlend) throw new HttpError(400, 'bad_params', `styleBlend: ${badBlend}`);
   if (params.init === 'image' && !hasInit) throw new HttpError(400, 'missing_init', "params.init is 'image' but no 'init' file was sent");
   resolveLayers(params, model.availableLayers);
 }
