@@ -32,6 +32,17 @@ describe('atelier startup', () => {
     expect(await heavyModulesOf(args, tempDir('atelier-startup-'))).toEqual([]);
   });
 
+  it('weights install --from a TF.js model prints no TF.js advice', async () => {
+    const home = tempDir('atelier-quiet-');
+    writeTfjsDir(path.join(home, 'src'), makeRawLayers(4, 2));
+    const { stderr } = await run(process.execPath, [path.join(repoRoot, 'bin/atelier.js'), 'weights', 'install', '--from', path.join(home, 'src')], {
+      cwd: repoRoot,
+      env: { ...process.env, ATELIER_HOME: home, ATELIER_LOG_LEVEL: 'info' },
+    });
+    expect(stderr).toMatch(/installed VGG-19 weights/);
+    expect(stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
+  });
+
   it.skipIf(!existsSync(images))('stylize: one "backend:" line, no native noise; --log-level debug lets it through', async () => {
     const home = tempDir('atelier-noise-');
     const weights = path.join(home, 'w');

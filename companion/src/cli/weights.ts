@@ -33,7 +33,8 @@ export function configure(weights: Command): void {
 
 async function runInstall(flags: InstallFlags): Promise<void> {
   if (flags.md5 !== undefined && !/^[0-9a-f]{32}$/i.test(flags.md5)) throw new UsageError('--md5: expected 32 hexadecimal digits');
-  const { installWeights, WeightsError } = await import('../weights/index.js');
+  const [{ installWeights, WeightsError }, { quietLibraries, showNativeOutput }] = await Promise.all([import('../weights/index.js'), import('../nativeOutput.js')]);
+  quietLibraries(showNativeOutput()); // decoding a TF.js model starts TF.js's cpu backend, which prints advice
   try {
     await installWeights({
       from: flags.from,
