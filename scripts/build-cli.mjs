@@ -13,23 +13,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** esbuild options of every Node.js build of the companion: ESM .mjs entries with split chunks for Node 20. */
+export const NODE_ESM_BUILD = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: false,
+  legalComments: 'none',
+};
+
 /** Writes dist/cli/ (replacing it); returns the entry file. */
 export async function buildCli({ outDir = path.join(root, 'dist/cli'), minify = true } = {}) {
   await rm(outDir, { recursive: true, force: true });
   await build({
     entryPoints: { atelier: path.join(root, 'companion/src/cli.ts') },
+    ...NODE_ESM_BUILD,
     outdir: outDir,
-    outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
     packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     minify,
-    sourcemap: false,
-    legalComments: 'none',
     logLevel: 'warning',
   });
   return path.join(outDir, 'atelier.mjs');

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { describeAdapter, NO_ADAPTER, type GpuAdapter } from './engine/backends/webgpu.js';
+import { describeAdapter, NO_ADAPTER, probeWebGpu, uninstallNavigatorGpu, type GpuAdapter } from './engine/backends/webgpu.js';
 
 /** One adapter Dawn offered for a power preference. */
 export interface SeenAdapter {
@@ -30,9 +30,27 @@ for (const powerPreference of ['high-performance', 'low-power']) {
 process.stdout.write(JSON.stringify(seen));
 process.exit(0);`;
 
+/** The `webgpu` package's entry, or null in a bundle without node_modules (scripts/bundle-companion.mjs). */
+function dawnModuleUrl(): string | null {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch {
+    return null;
+  }
+}
+
 /** The adapters Dawn offers (empty: none); rejects with the reason when Dawn cannot load. */
 export async function listGpuAdapters(opts: { showNativeOutput?: boolean } = {}): Promise<SeenAdapter[]> {
-  const dawn = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  const dawn = dawnModuleUrl();
+  if (!dawn) {
+    // Bundled: Dawn sits inside the bundle, where only this process can load it (noise included).
+    return probeWebGpu()
+      .then(
+        (a): SeenAdapter[] => [{ powerPreference: 'high-performance', ...a }],
+        () => [],
+      )
+      .finally(uninstallNavigatorGpu); // a backend that wants Dawn installs it again; an installed one keeps Node alive
+  }
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, ['--input-type=module', '-e', CHILD(dawn)], { timeout: 60_000 }, (err, out, errText) => {
       if (opts.showNativeOutput && errText) process.stderr.write(errText);

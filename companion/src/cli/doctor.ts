@@ -1,6 +1,7 @@
 /** `atelier doctor [--json]`: what this machine can run, and the fix for what blocks the default job (exit code 1). */
 import { execFile } from 'node:child_process';
 import { Option, type Command } from 'commander';
+import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import type { BackendCheck } from '../doctor.js';
 import type { ConcreteBackend } from '../engine/backend.js';
 import { intOption } from './parsers.js';
@@ -39,7 +40,7 @@ export function configure(cmd: Command): void {
   cmd
     .option('--json', 'print one JSON object instead of text')
     .option('--data-dir <dir>', 'data dir to check (default $ATELIER_HOME or ~/.atelier)')
-    .option('--port <n>', 'port `serve` would use (default 7745)', intOption('--port'))
+    .option('--port <n>', `port 'serve' would use (default ${DEFAULT_PORT})`, intOption('--port'))
     .option('--no-backends', 'do not start or time the backends (fast)')
     .option('--log-level <level>', "'debug' also shows native libraries' own output (Dawn's Vulkan warnings)")
     .addOption(new Option('--check-backend <name>', '(internal) time one backend, print its JSON').hideHelp())
