@@ -12,6 +12,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   adam: { about: 'wall time of N Adam iterations through the engine (compare torch_gatys.py --adam-iters)', load: () => import('./adam.js') },
   schedule: { about: 'time to a delivered image: candidate schedules vs PyTorch L-BFGS (300 evals) on the same loss, judged on the PNGs', load: () => import('./schedule.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
+  cli: { about: 'start-to-exit time of atelier --help, token show, presets list (compiled and through tsx)', load: () => import('./cli.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
 };
 

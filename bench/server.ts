@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- server [--backend auto] [--size 256] [--iterations 10] [--reps 3] [--preview-every 5]
+ * `npm run bench -- server [--backend auto] [--size 256] [--iterations 10] [--scales auto|N] [--reps 3] [--preview-every 5]
  * [--weights PATH] [--json 1]`: end-to-end latency of one job through the companion (multipart POST →
  * SSE until `succeeded` → GET result PNG, real HTTP on 127.0.0.1) against the same work through the
  * engine directly (decode → stylizeToPng), alternating, medians; the service overhead in %, and the
@@ -39,19 +39,21 @@ const { parentPort, workerData: d } = require('node:worker_threads');
   if (res.status !== 202) throw new Error('submit: HTTP ' + res.status + ' ' + (await res.text()));
   const { id } = await res.json();
   const events = await fetch(d.url + '/v1/jobs/' + id + '/events', { headers: auth });
-  let firstPreview = null, done = false, buf = '';
+  let firstPreview = null, firstEta = null, done = false, buf = '';
   const dec = new TextDecoder();
   for await (const piece of events.body) {
     buf += dec.decode(piece, { stream: true });
     if (firstPreview === null && buf.includes('"preview":"')) firstPreview = (performance.now() - t0) / 1000;
+    const eta = firstEta === null && /"type":"progress"[^\\n]*?"eta":([0-9.eE+-]+)/.exec(buf);
+    if (eta) firstEta = { at: (performance.now() - t0) / 1000, eta: Number(eta[1]) };
     if (/^event: (failed|canceled)$/m.test(buf)) throw new Error('job ended: ' + buf.slice(-300));
     if (/^event: succeeded$/m.test(buf)) done = true;
     const cut = buf.lastIndexOf('\\n\\n');
-    if (cut >= 0 && firstPreview !== null) buf = buf.slice(cut + 2);
+    if (cut >= 0 && firstPreview !== null && firstEta !== null) buf = buf.slice(cut + 2);
   }
   if (!done) throw new Error('event stream ended without succeeded');
   await (await fetch(d.url + '/v1/jobs/' + id + '/result', { headers: auth })).arrayBuffer();
-  parentPort.postMessage({ total: (performance.now() - t0) / 1000, firstPreview });
+  parentPort.postMessage({ total: (performance.now() - t0) / 1000, firstPreview, firstEta });
 })().catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));
 `;
 
@@ -87,15 +89,16 @@ export async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv);
   const size = intFlag(flags, 'size', 256);
   const iterations = intFlag(flags, 'iterations', 10);
+  const scales = flags.get('scales') === undefined || flags.get('scales') === 'auto' ? 'auto' : intFlag(flags, 'scales', 1);
   const reps = Math.max(1, intFlag(flags, 'reps', 3));
   const previewEvery = intFlag(flags, 'preview-every', 5);
   const backend = await initBackend((flags.get('backend') ?? 'auto') as BackendName);
   const net = await model(flags.get('weights'), backend.accelerator);
   const img = await images(size);
-  const paramsInput = { size, iterations, previewEvery, optimizer: 'lbfgs' as const };
+  const paramsInput = { size, iterations, scales, previewEvery, optimizer: 'lbfgs' as const };
   const params: StylizeParams = parseStylizeParams(paramsInput);
   console.log(`server bench: backend ${backend.name} (${backend.device}); weights ${net.source}; images ${img.from}`);
-  console.log(`job: ${size}px, ${iterations} L-BFGS iterations, preview every ${previewEvery}; ${reps} timed reps each after 1 warm-up, alternating`);
+  console.log(`job: ${size}px, scales ${scales}, ${iterations} L-BFGS iterations at the final scale, preview every ${previewEvery}; ${reps} timed reps each after 1 warm-up, alternating`);
 
   const token = generateToken();
   const handle = createApp({
@@ -121,10 +124,11 @@ export async function main(argv: string[]): Promise<void> {
 
   // The client runs in a worker thread, as the plugin runs in another process: its event loop is not
   // blocked while the engine computes, so arrival times are what a real client sees.
-  const viaServer = (): Promise<{ total: number; firstPreview: number | null }> =>
+  type ClientResult = { total: number; firstPreview: number | null; firstEta: { at: number; eta: number } | null };
+  const viaServer = (): Promise<ClientResult> =>
     new Promise((resolve, reject) => {
       const w = new Worker(CLIENT_CODE, { eval: true, workerData: { url, token, content: img.content, style: img.style, params: JSON.stringify(paramsInput) } });
-      w.once('message', (m: { total: number; firstPreview: number | null } | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+      w.once('message', (m: ClientResult | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
       w.once('error', reject);
     });
 
@@ -134,12 +138,16 @@ export async function main(argv: string[]): Promise<void> {
     const d: number[] = [];
     const s: number[] = [];
     const fp: number[] = [];
+    const etaRatios: number[] = [];
     for (let i = 0; i < reps; i++) {
       d.push(await direct());
       const r = await viaServer();
       s.push(r.total);
       if (r.firstPreview !== null) fp.push(r.firstPreview);
-      console.log(`  rep ${i + 1}: engine ${fmtS(d[i])} s, server ${fmtS(r.total)} s, first preview ${r.firstPreview === null ? '-' : `${fmtS(r.firstPreview)} s`}`);
+      // The ETA of the first progress event against the time that was really left then.
+      const eta = r.firstEta ? `, first ETA ${fmtS(r.firstEta.eta)} s at ${fmtS(r.firstEta.at)} s (really left: ${fmtS(r.total - r.firstEta.at)} s)` : '';
+      if (r.firstEta) etaRatios.push(r.firstEta.eta / (r.total - r.firstEta.at));
+      console.log(`  rep ${i + 1}: engine ${fmtS(d[i])} s, server ${fmtS(r.total)} s, first preview ${r.firstPreview === null ? '-' : `${fmtS(r.firstPreview)} s`}${eta}`);
     }
     const md = median(d);
     const ms = median(s);
@@ -152,6 +160,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`through server:    ${fmtS(ms)} s (median; best ${fmtS(Math.min(...s))} s; submit → result PNG received)`);
     console.log(`service overhead:  ${pct(overhead)} of medians (${fmtS(ms - md)} s), ${pct(paired)} median of paired reps, ${pct(best)} of bests`);
     console.log(`first preview:     ${fp.length ? `${fmtS(median(fp))} s after submit` : 'none (iterations < preview interval?)'}`);
+    if (etaRatios.length) console.log(`first ETA:         ×${median(etaRatios).toFixed(2)} the time really left (median; 1 = exact)`);
     if (flags.has('json')) {
       console.log(JSON.stringify({ backend: backend.name, size, iterations, reps, engineS: md, serverS: ms, overheadPct: overhead, pairedOverheadPct: paired, bestOverheadPct: best, firstPreviewS: fp.length ? median(fp) : null }));
     }

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Entry point of the `atelier` command: runs the TypeScript CLI through tsx's loader,
-// so `npm install` then `npx atelier …` works without a build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `atelier` command. In a clone the TypeScript sources run through tsx (a dev
+// dependency), so edits take effect without a build; the published package ships no sources, only
+// the compiled CLI (dist/cli/, written by `npm run build`, which `npm pack` runs).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../companion/src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+const source = new URL('../companion/src/cli.ts', import.meta.url);
+let cli;
+if (existsSync(fileURLToPath(source))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/cli/atelier.mjs');
+}
+process.exitCode = await cli.main(process.argv.slice(2));

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /**
+ * `npm run build`: builds the Figma plugin (below) and the compiled `atelier` command (build-cli.mjs).
+ *
  * Builds the Figma plugin into plugin/dist/:
  *   main.js      the main-thread bundle (plugin/src/main.ts)
  *   ui.html      the UI with its JS and CSS INLINED (the plugin iframe cannot load relative assets)
@@ -14,6 +16,7 @@ import { build } from 'esbuild';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildCli } from './build-cli.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pluginDir = path.join(root, 'plugin');
@@ -89,9 +92,10 @@ function parseArgs(argv) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const started = performance.now();
-    const files = await buildPlugin(parseArgs(process.argv.slice(2)));
+    const args = parseArgs(process.argv.slice(2));
+    const [files, cli] = await Promise.all([buildPlugin(args), buildCli({ minify: args.minify })]);
     const rel = (p) => path.relative(process.cwd(), p);
-    console.log(`built ${rel(files.main)}, ${rel(files.ui)}, ${rel(files.manifest)} in ${Math.round(performance.now() - started)} ms`);
+    console.log(`built ${rel(files.main)}, ${rel(files.ui)}, ${rel(files.manifest)}, ${rel(cli)} in ${Math.round(performance.now() - started)} ms`);
   } catch (err) {
     console.error(`build failed: ${err instanceof Error ? err.message : err}`);
     process.exit(1);

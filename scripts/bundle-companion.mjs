@@ -16,6 +16,7 @@ import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_ESM_BUILD } from './build-cli.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -34,17 +35,10 @@ await mkdir(out, { recursive: true });
 
 await build({
   entryPoints: { atelier: path.join(root, 'companion/src/cli.ts'), bench: path.join(root, 'bench/run.ts') },
+  ...NODE_ESM_BUILD,
   outdir: out,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
   chunkNames: 'chunk-[name]-[hash]', // beside the entries, so __dirname-relative files (dawn.node, .wasm) resolve
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
   minify,
-  sourcemap: false,
-  legalComments: 'none',
   external: ['sharp', 'better-sqlite3', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
   // CommonJS dependencies (and Emscripten's loader) use require, __dirname and __filename: give the ESM bundle them.
   banner: {

@@ -93,6 +93,14 @@ export type StylizeParamsInput = z.input<typeof stylizeParamsSchema>;
 /** Parameters with every default applied. */
 export type StylizeParams = z.output<typeof stylizeParamsSchema>;
 
+/**
+ * The blend rule: one weight per style image. Returns what is wrong, or null; the CLI, the HTTP API
+ * and the presets store each report it in their own way.
+ */
+export function blendLengthError(blend: readonly number[] | undefined, styles: number): string | null {
+  return blend && blend.length !== styles ? `${blend.length} blend weight(s) for ${styles} style image(s)` : null;
+}
+
 /** Parses and applies defaults; throws a ZodError on bad input. */
 export function parseStylizeParams(input: unknown): StylizeParams {
   return stylizeParamsSchema.parse(input ?? {});

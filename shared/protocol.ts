@@ -43,12 +43,15 @@ export type Info = z.infer<typeof infoSchema>;
 export const jobStateSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled']);
 export type JobState = z.infer<typeof jobStateSchema>;
 
+/** Loss terms: content, style and tv unweighted; total = α·content + β·style + γ·tv. */
 export const lossTermsSchema = z.object({
   content: z.number(),
   style: z.number(),
   tv: z.number(),
   total: z.number(),
 });
+/** The engine reports these, the API sends them, the plugin shows them: one type for all. */
+export type LossTerms = z.infer<typeof lossTermsSchema>;
 
 /** Progress of a running job; `item` (1-based) / `items` index the content images of a batch; elapsed/eta in seconds for the whole job. */
 export const jobProgressSchema = z.object({

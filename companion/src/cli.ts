@@ -1,35 +1,32 @@
 /**
- * The `atelier` command line: one subcommand module per verb under ./cli/.
+ * The `atelier` command line: one module per verb under ./cli/, loaded only when that verb runs, so
+ * that `atelier --help`, `token show` or `presets list` never load TF.js, ONNX Runtime, Dawn or sharp.
  * `main(argv)` returns the exit code: 0 ok, 1 failure, 2 bad input (one clear line on stderr).
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from './version.js';
+import { EXIT_BAD_INPUT, UsageError } from './cli/usageError.js';
 
-/** Exit code for bad input (missing file, not an image, unknown layer, bad number). */
-export const EXIT_BAD_INPUT = 2;
+/** A verb module adds its arguments, options and action to the command cli.ts created for it. */
+type VerbModule = { configure(cmd: Command): void };
 
-/** An error the user caused; printed as one line, exit code 2 unless given. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = EXIT_BAD_INPUT,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
+/** Every verb: the one-line summary `--help` lists, and the module that implements it. */
+const VERBS: Record<string, { summary: string; load: () => Promise<VerbModule> }> = {
+  stylize: { summary: 'stylize CONTENT with one or more STYLE images and write a PNG', load: () => import('./cli/stylize.js') },
+  serve: { summary: 'run the companion HTTP service for the Figma plugin (local GPU)', load: () => import('./cli/serve.js') },
+  doctor: { summary: 'check that this machine can run Atelier: Node, backends, GPU, weights, data dir, port, token', load: () => import('./cli/doctor.js') },
+  weights: { summary: 'install the VGG-19 weights, or show what is installed', load: () => import('./cli/weights.js') },
+  token: { summary: "show or rotate the companion's pairing token", load: () => import('./cli/token.js') },
+  presets: { summary: 'list, show, export and import team presets', load: () => import('./cli/presets.js') },
+  teams: { summary: "manage a team server's teams and their tokens", load: () => import('./cli/teams.js') },
+  plugin: { summary: 'where the built Figma plugin is (its manifest to import in Figma)', load: () => import('./cli/plugin.js') },
+};
+
+/** The verb argv asks for (`atelier help VERB` included), or undefined for `--help`, `--version` or nothing. */
+function requestedVerb(argv: string[]): string | undefined {
+  const first = argv[0] === 'help' ? argv[1] : argv[0];
+  return first !== undefined && Object.hasOwn(VERBS, first) ? first : undefined;
 }
-
-type Register = (program: Command) => void;
-
-/** Subcommand modules; each exports `register(program)`. */
-const SUBCOMMANDS: Array<() => Promise<{ register: Register }>> = [
-  () => import('./cli/stylize.js'),
-  () => import('./cli/serve.js'),
-  () => import('./cli/token.js'),
-  () => import('./cli/presets.js'),
-  () => import('./cli/teams.js'),
-  () => import('./cli/weights.js'),
-];
 
 /** Runs the CLI with the given arguments (without `node` and the script path); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -38,7 +35,11 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const load of SUBCOMMANDS) (await load()).register(program);
+  const verb = requestedVerb(argv);
+  for (const [name, { summary, load }] of Object.entries(VERBS)) {
+    const cmd = program.command(name).description(summary);
+    if (name === verb) (await load()).configure(cmd);
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

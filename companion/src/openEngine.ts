@@ -2,7 +2,9 @@
  * Opens what a stylization needs: a compute backend and the VGG-19 network with its weights.
  * Used by `atelier stylize` and `atelier serve`; `close()` releases both.
  */
-import { initBackend, type BackendInfo } from './engine/backend.js';
+import { describeBackend, initBackend, type BackendInfo } from './engine/backend.js';
+import { quietWebGpuProbe } from './gpuProbe.js';
+import { quietLibraries } from './nativeOutput.js';
 import { Vgg19 } from './engine/vgg19.js';
 import { loadWeights, resolveInstalledWeights, installWeights, WeightsMissingError } from './weights/index.js';
 import { confirm } from './cli/confirm.js';
@@ -16,6 +18,9 @@ export interface OpenEngineOptions {
   interactive?: boolean;
   /** Download missing weights without asking. */
   assumeYes?: boolean;
+  /** Let native libraries (Dawn) write to the terminal: only at log level debug. */
+  showNativeOutput?: boolean;
+  /** Receives the weights prompt's progress and, once, the line saying which backend was chosen and why. */
   log: (line: string) => void;
 }
 
@@ -40,7 +45,9 @@ export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine>
     await installWeights({ log: opts.log });
     weightsPath = resolveInstalledWeights({});
   }
-  const backend = await initBackend(opts.backend as Parameters<typeof initBackend>[0]);
+  quietLibraries(opts.showNativeOutput === true);
+  const backend = await initBackend(opts.backend as Parameters<typeof initBackend>[0], { probeWebGpu: quietWebGpuProbe(opts.showNativeOutput === true) });
+  opts.log(`backend: ${describeBackend(backend)}`);
   try {
     const loaded = await loadWeights(weightsPath);
     const model = new Vgg19(loaded.weights, { accelerator: backend.accelerator });

@@ -22,6 +22,17 @@ describe('SSE parser', () => {
     expect(out[0].event).toBe('message');
   });
 
+  it('keeps the last event id for later events, ignores comment-only and data-less blocks and unknown fields', () => {
+    const p = new SseParser();
+    const text = ':hello\r\n\r\nid: 7\r\nevent: a\r\ndata\r\n\r\nevent: lonely\r\n\r\nfoo: bar\r\ndata:no-space\r\n\r\n';
+    const out = [];
+    for (const ch of text) out.push(...p.push(ch));
+    expect(out).toEqual([
+      { event: 'a', data: '', id: '7' },
+      { event: 'message', data: 'no-space', id: '7' },
+    ]);
+  });
+
   it('reads a byte stream (multi-byte characters split) and drops an unfinished event at EOF', async () => {
     const bytes = new TextEncoder().encode('event: a\ndata: é✓\n\nevent: b\ndata: cut');
     const stream = new ReadableStream<Uint8Array>({

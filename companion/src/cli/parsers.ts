@@ -1,5 +1,5 @@
 /** Commander option parsers that turn bad values into one-line UsageErrors (exit code 2). */
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 
 /** Parses an integer flag value. */
 export function intOption(flag: string): (value: string) => number {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 import { exportBundle, importBundle, parseBundle, serializeBundle } from '../presets/bundle.js';
 import type { PresetStore } from '../presets/store.js';
 import type { Preset } from '../../../shared/presets.js';
@@ -50,9 +50,8 @@ function describe(p: Preset): string {
   ].join('\n');
 }
 
-/** Registers `atelier presets …`. */
-export function register(program: Command): void {
-  const presets = program.command('presets').description('list, show, export and import team style presets');
+/** Adds `atelier presets …` verbs. */
+export function configure(presets: Command): void {
   const common = (cmd: Command): Command =>
     dataDirOption(cmd).option('--team <name>', "team whose presets to use (default: the local team)");
 

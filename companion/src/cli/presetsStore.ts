@@ -1,6 +1,6 @@
 /** Shared plumbing of `atelier presets` and `atelier teams`: open the store, pick the team, map errors. */
 import type { Command } from 'commander';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 import { DEFAULT_TEAM } from '../presets/db.js';
 import { PresetError } from '../presets/errors.js';
 import { decodingInspector } from '../presets/inspect.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
@@ -36,11 +36,9 @@ interface ServeFlags {
 
 const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 
-/** Registers the `serve` subcommand. */
-export function register(program: Command): void {
-  program
-    .command('serve')
-    .description('run the companion HTTP service for the Figma plugin (local GPU)')
+/** Adds the `serve` options and action. */
+export function configure(cmd: Command): void {
+  cmd
     .option('--host <addr>', 'address to bind (default 127.0.0.1; 0.0.0.0 for a team server)', '127.0.0.1')
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT)
     .option('--data-dir <dir>', 'data dir for the token and presets (default $ATELIER_HOME or ~/.atelier)')
@@ -99,9 +97,13 @@ export function listenWarnings(host: string, tls: boolean): string[] {
 
 async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Promise<OpenedEngine> {
   // Heavy modules (TF.js, sharp) load only when serving, so other subcommands stay fast.
-  const [{ openEngine }, { WeightsMissingError }] = await Promise.all([import('../openEngine.js'), import('../weights/index.js')]);
+  const [{ openEngine }, { WeightsMissingError }, { showNativeOutput }] = await Promise.all([
+    import('../openEngine.js'),
+    import('../weights/index.js'),
+    import('../nativeOutput.js'),
+  ]);
   try {
-    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, interactive: false, log });
+    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, interactive: false, showNativeOutput: showNativeOutput(flags.logLevel), log });
   } catch (err) {
     if (err instanceof WeightsMissingError) throw new UsageError(err.message.split('\n')[0], 1);
     throw err;
@@ -140,7 +142,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     import('../log.js'),
     import('../presets/service.js'),
   ]);
-  const [{ describeBackend }, { measureSpeed }] = await Promise.all([import('../engine/backend.js'), import('../engine/speed.js')]);
+  const { measureSpeed } = await import('../engine/speed.js');
   const logger = createLogger({ level: flags.logLevel });
   const dataDir = flags.dataDir ?? defaultDataDir();
   const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));
@@ -180,7 +182,6 @@ async function runServe(flags: ServeFlags): Promise<void> {
     }
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(`Atelier companion listening on ${bound.url}`);
-    out(`backend: ${describeBackend(engine.backend)}`);
     out(`weights: ${engine.weights.source} (${engine.weights.layers.length} layers)`);
     out(`pairing token: ${token}${created ? `  (new; stored in ${tokenFile})` : ''}`);
     for (const w of listenWarnings(flags.host, tls !== undefined)) out(w);

@@ -3,15 +3,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
-import { DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
+import { blendLengthError, DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
-import { readImageFile, ImageError, type DecodedImage } from '../io/images.js';
-import { encodePng } from '../io/images.js';
-import { stylizeToPng } from '../pipeline.js';
-import { EngineError, CancelledError } from '../engine/errors.js';
-import { openEngine } from '../openEngine.js';
+import type { DecodedImage } from '../io/images.js';
 import { createProgressReporter } from './progressReporter.js';
 
 interface StylizeFlags {
@@ -46,11 +42,9 @@ interface StylizeFlags {
 
 const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 
-/** Registers the `stylize` subcommand. */
-export function register(program: Command): void {
-  program
-    .command('stylize')
-    .description('stylize CONTENT with one or more STYLE images and write a PNG')
+/** Adds the `stylize` arguments, options and action. */
+export function configure(cmd: Command): void {
+  cmd
     .argument('<content>', 'content image (JPEG, PNG, WebP, TIFF)')
     .argument('<styles...>', 'style image(s); several are blended (see --style-blend)')
     .requiredOption('-o, --output <file>', 'output PNG path')
@@ -121,6 +115,7 @@ function paramsFromFlags(flags: StylizeFlags, initIsFile: boolean): StylizeParam
 
 /** Reads an image for the CLI, turning image errors into one-line usage errors. */
 async function readInput(file: string, role: string): Promise<DecodedImage> {
+  const { readImageFile, ImageError } = await import('../io/images.js');
   try {
     return await readImageFile(file);
   } catch (err) {
@@ -132,9 +127,8 @@ async function readInput(file: string, role: string): Promise<DecodedImage> {
 async function runStylize(contentPath: string, stylePaths: string[], flags: StylizeFlags): Promise<void> {
   const initIsFile = flags.init !== undefined && flags.init !== 'content' && flags.init !== 'noise';
   const params = paramsFromFlags(flags, initIsFile);
-  if (params.styleBlend && params.styleBlend.length !== stylePaths.length) {
-    throw new UsageError(`--style-blend: ${params.styleBlend.length} weights given for ${stylePaths.length} style images`);
-  }
+  const badBlend = blendLengthError(params.styleBlend, stylePaths.length);
+  if (badBlend) throw new UsageError(`--style-blend: ${badBlend}`);
   if (params.previewEvery > 0 && !flags.previewDir) throw new UsageError('--preview-every needs --preview-dir');
   if (!flags.output.toLowerCase().endsWith('.png')) throw new UsageError(`-o ${flags.output}: the output must be a .png file`);
 
@@ -143,11 +137,21 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
   for (const p of stylePaths) styles.push(await readInput(p, 'style image'));
   const initImage = initIsFile ? await readInput(flags.init!, 'init image') : undefined;
 
+  // The engine (TF.js, ONNX Runtime, Dawn) and sharp load only now, so other verbs start fast.
+  const [{ encodePng }, { stylizeToPng }, { EngineError, CancelledError }, { openEngine }, { showNativeOutput }] = await Promise.all([
+    import('../io/images.js'),
+    import('../pipeline.js'),
+    import('../engine/errors.js'),
+    import('../openEngine.js'),
+    import('../nativeOutput.js'),
+  ]);
+
   const engine = await openEngine({
     backend: flags.backend,
     weightsPath: flags.weights,
     interactive: !flags.json && process.stdin.isTTY === true && process.stderr.isTTY === true,
     assumeYes: flags.yes === true,
+    showNativeOutput: showNativeOutput(),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const reporter = createProgressReporter({ enabled: !flags.json, stream: process.stderr });

@@ -2,9 +2,8 @@
 import type { Command } from 'commander';
 import { dataDirOption, withStore } from './presetsStore.js';
 
-/** Registers `atelier teams …`. */
-export function register(program: Command): void {
-  const teams = program.command('teams').description("manage a team server's teams and their tokens");
+/** Adds `atelier teams …` verbs. */
+export function configure(teams: Command): void {
 
   dataDirOption(teams.command('create <name>').description('create a team and print its token (shown only this once)')).action(
     async (name: string, opts: { dataDir?: string }) => {

@@ -2,12 +2,9 @@
 import type { Command } from 'commander';
 import { defaultDataDir, loadOrCreateToken, rotateToken, tokenPath } from '../token.js';
 
-/** Registers the `token` subcommand. */
-export function register(program: Command): void {
-  const token = program
-    .command('token')
-    .description("show or rotate the companion's pairing token")
-    .option('--data-dir <dir>', 'data dir (default $ATELIER_HOME or ~/.atelier)');
+/** Adds the `token` verbs. */
+export function configure(token: Command): void {
+  token.option('--data-dir <dir>', 'data dir (default $ATELIER_HOME or ~/.atelier)');
   token
     .command('show', { isDefault: true })
     .description('print the pairing token (creating it on first use)')

@@ -3,7 +3,7 @@
  * install the VGG-19 weights into the data dir ($ATELIER_HOME, default ~/.atelier) and report what is installed.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../cli.js';
+import { UsageError } from './usageError.js';
 
 interface InstallFlags {
   from?: string;
@@ -11,9 +11,8 @@ interface InstallFlags {
   md5?: string;
 }
 
-/** Registers the `weights` subcommand and its verbs. */
-export function register(program: Command): void {
-  const weights = program.command('weights').description('install the VGG-19 weights, or show what is installed');
+/** Adds the `weights` verbs. */
+export function configure(weights: Command): void {
   weights
     .command('install')
     .description('download the official Keras VGG-19 notop weights (md5-checked, resumable), or install a local copy')
@@ -34,7 +33,8 @@ export function register(program: Command): void {
 
 async function runInstall(flags: InstallFlags): Promise<void> {
   if (flags.md5 !== undefined && !/^[0-9a-f]{32}$/i.test(flags.md5)) throw new UsageError('--md5: expected 32 hexadecimal digits');
-  const { installWeights, WeightsError } = await import('../weights/index.js');
+  const [{ installWeights, WeightsError }, { quietLibraries, showNativeOutput }] = await Promise.all([import('../weights/index.js'), import('../nativeOutput.js')]);
+  quietLibraries(showNativeOutput()); // decoding a TF.js model starts TF.js's cpu backend, which prints advice
   try {
     await installWeights({
       from: flags.from,

@@ -42,6 +42,12 @@ export interface BackendInfo {
 export interface BackendOptions {
   /** wasm threads (default $ATELIER_WASM_THREADS or the number of CPUs, at most 8). */
   wasmThreads?: number;
+  /**
+   * Finds the high-performance WebGPU adapter before Dawn is loaded here, throwing the reason when
+   * there is none (default: Dawn in this process). The CLI probes in a child process, so that Dawn's
+   * native warnings on a machine without a GPU stay off the user's terminal.
+   */
+  probeWebGpu?: () => Promise<{ device: string; software: boolean }>;
 }
 
 /** The TF.js registry name behind each concrete backend. */
@@ -149,8 +155,10 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
     throw new EngineError('bad_input', `unknown backend "${name}"; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
+  const probe = opts.probeWebGpu ?? probeWebGpu;
   if (name !== 'auto') {
     try {
+      if (name === 'webgpu' && opts.probeWebGpu) await opts.probeWebGpu();
       const { device, software, accelerator } = await initOne(name, opts);
       return { name, device, software, skipped: [], shutdown: makeShutdown(name, accelerator), accelerator };
     } catch (err) {
@@ -160,10 +168,10 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   const skipped: BackendInfo['skipped'] = [];
   let softwareGpu: string | undefined;
   try {
-    const probe = await probeWebGpu();
-    if (probe.software) {
-      softwareGpu = probe.device;
-      skipped.push({ name: 'webgpu', reason: `software adapter (${probe.device}): slower than wasm on the CPU` });
+    const adapter = await probe();
+    if (adapter.software) {
+      softwareGpu = adapter.device;
+      skipped.push({ name: 'webgpu', reason: `software adapter (${adapter.device}): slower than wasm on the CPU` });
     } else {
       try {
         const { device, software } = await initOne('webgpu', opts);

@@ -18,13 +18,9 @@ export type VggWeights = Map<string, ConvWeights>;
 /** An RGB image as a float32 tensor [H, W, 3], values 0..255. */
 export type RgbImage = tf.Tensor3D;
 
-/** Loss terms. content/style/tv unweighted; total = α·content + β·style + γ·tv. */
-export interface LossTerms {
-  content: number;
-  style: number;
-  tv: number;
-  total: number;
-}
+/** Loss terms (shared with the API's schema). content/style/tv unweighted; total = α·content + β·style + γ·tv. */
+export type { LossTerms } from '../../../shared/protocol.js';
+import type { LossTerms } from '../../../shared/protocol.js';
 
 /** A small preview image read back from the device (RGB, 8-bit, row-major). */
 export interface Preview {

@@ -4,7 +4,7 @@
  * submit time and never reaches the worker. Jobs are visible only to the team that created them.
  */
 import { Router, type Request } from 'express';
-import { paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
+import { blendLengthError, paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
 import { resolveLayers } from '../engine/resolveLayers.js';
 import { planScales } from '../engine/sizePlan.js';
@@ -54,9 +54,8 @@ function checkParams(params: StylizeParams, styles: number, hasInit: boolean, mo
   if (params.iterations > limits.maxIterations) {
     throw new HttpError(400, 'bad_params', `iterations: at most ${limits.maxIterations} on this server`);
   }
-  if (params.styleBlend && params.styleBlend.length !== styles) {
-    throw new HttpError(400, 'bad_params', `styleBlend: ${params.styleBlend.length} weights for ${styles} style image(s)`);
-  }
+  const badBlend = blendLengthError(params.styleBlend, styles);
+  if (badBlend) throw new HttpError(400, 'bad_params', `styleBlend: ${badBlend}`);
   if (params.init === 'image' && !hasInit) throw new HttpError(400, 'missing_init', "params.init is 'image' but no 'init' file was sent");
   const plan = resolveLayers(params, model.availableLayers);
   return [...plan.content, ...plan.style];

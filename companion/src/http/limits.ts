@@ -1,5 +1,6 @@
 /** Per-request limits of the companion's HTTP API (reported by `GET /v1/info`). */
 import { PARAM_LIMITS } from '../../../shared/params.js';
+import { DEFAULT_MAX_PIXELS } from '../io/pixelLimit.js';
 
 /** Limits applied to every request and job. */
 export interface ServerLimits {
@@ -30,7 +31,7 @@ export interface ServerLimits {
  * queued jobs and 512 MP of decoded images held (≈1.5–2 GiB), half of each per team.
  */
 export const DEFAULT_LIMITS: ServerLimits = {
-  maxPixels: 64_000_000,
+  maxPixels: DEFAULT_MAX_PIXELS,
   maxFileBytes: 50 * 2 ** 20,
   maxFiles: 16,
   maxBodyBytes: 200 * 2 ** 20,

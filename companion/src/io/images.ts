@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { DEFAULT_MAX_PIXELS } from './pixelLimit.js';
 
 /** A decoded 8-bit image: RGB plus an optional separate alpha plane. */
 export interface DecodedImage {
@@ -32,8 +33,7 @@ export class ImageError extends Error {
   }
 }
 
-/** Default pixel limit (64 megapixels) applied before decoding. */
-export const DEFAULT_MAX_PIXELS = 64e6;
+export { DEFAULT_MAX_PIXELS };
 
 /** Options of `decodeImage` / `readImageFile`. */
 export interface DecodeOptions {

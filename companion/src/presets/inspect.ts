@@ -1,8 +1,6 @@
 /** The image check the store runs on every style image: a full decode with io/images.ts. */
+import { DEFAULT_MAX_PIXELS } from '../io/pixelLimit.js';
 import type { ImageInspector } from './store.js';
-
-/** Default pixel limit, as io/images.ts DEFAULT_MAX_PIXELS (not imported: that module loads TF.js). */
-const DEFAULT_MAX_PIXELS = 64e6;
 
 /**
  * An inspector that decodes the image (ImageError on empty, unsupported, damaged or > maxPixels

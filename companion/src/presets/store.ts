@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { ZodError } from 'zod';
-import { PARAM_LIMITS, type StylizeParamsInput } from '../../../shared/params.js';
+import { blendLengthError, PARAM_LIMITS, type StylizeParamsInput } from '../../../shared/params.js';
 import {
   presetInputSchema,
   presetParamsSchema,
@@ -343,9 +343,8 @@ export class PresetStore {
 
   private weightsFor(count: number, blend: number[] | undefined): number[] {
     if (!blend) return new Array<number>(count).fill(1);
-    if (blend.length !== count) {
-      throw new PresetError('invalid_preset', `blend has ${blend.length} weights but the preset has ${count} style images`);
-    }
+    const bad = blendLengthError(blend, count);
+    if (bad) throw new PresetError('invalid_preset', `blend: ${bad}`);
     return blend;
   }
 

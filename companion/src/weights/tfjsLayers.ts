@@ -1,25 +1,20 @@
 /**
  * Reads VGG-19 convolution weights from a TF.js layers-model directory: `model.json`'s weightsManifest
- * (groups of shard paths + weight specs) and the binary shards, parsed directly (no tf.loadLayersModel, no network).
+ * (groups of shard paths + weight specs) and the binary shards, decoded by tf.io.decodeWeights (which
+ * handles dtypes and uint8/uint16/float16 quantization) without tf.loadLayersModel or a network.
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { WeightsError } from './errors.js';
 import { isVggConvLayer, TOP_LAYERS, type RawLayer } from './validate.js';
 
-interface WeightSpec {
-  name: string;
-  shape: number[];
-  dtype?: string;
-  quantization?: { dtype: string; scale?: number; min?: number };
-}
+type WeightSpec = tf.io.WeightsManifestEntry;
 
 interface ManifestGroup {
   paths: string[];
   weights: WeightSpec[];
 }
-
-const BYTES: Record<string, number> = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2, bool: 1 };
 
 /** `model.json` of a directory, or the file itself when given a .json path. */
 export function modelJsonPath(source: string, isDirectory: boolean): string {
@@ -51,21 +46,27 @@ export function splitWeightName(name: string): { layer: string; variable: string
   return { layer: parts.length >= 2 ? parts[parts.length - 2] : '', variable: parts[parts.length - 1] };
 }
 
-/** Decodes one weight's bytes to float32 (float32, or uint8/uint16 affine-quantised). */
-function decode(spec: WeightSpec, bytes: Buffer, bad: (m: string) => WeightsError): Float32Array {
-  const q = spec.quantization;
-  if (q) {
-    if ((q.dtype === 'uint8' || q.dtype === 'uint16') && typeof q.scale === 'number' && typeof q.min === 'number') {
-      const src = q.dtype === 'uint8' ? new Uint8Array(bytes) : new Uint16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      const out = new Float32Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = src[i] * q.scale + q.min;
-      return out;
-    }
-    throw bad(`weight ${spec.name}: quantization ${q.dtype} is not supported (use float32 or uint8/uint16)`);
+/** Decodes one group's weights (tensors released before returning); a wrong shard length is an error. */
+function decodeGroup(g: ManifestGroup, buf: Buffer, bad: (m: string) => WeightsError): Map<string, { values: Float32Array; shape: number[] }> {
+  const data = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  let tensors: tf.NamedTensorMap;
+  try {
+    tensors = tf.io.decodeWeights(data, g.weights);
+  } catch (err) {
+    throw bad(`shards of group ${g.paths.join(',')} are too short for, or do not fit, their weight specs (${buf.length} bytes): ${(err as Error).message}`);
   }
-  if ((spec.dtype ?? 'float32') !== 'float32') throw bad(`weight ${spec.name}: dtype ${spec.dtype} is not float32`);
-  // Copy: shard buffers may be unaligned for a Float32Array view.
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  try {
+    const out = new Map<string, { values: Float32Array; shape: number[] }>();
+    for (const spec of g.weights) {
+      const t = tensors[spec.name];
+      if (t.dtype !== 'float32') throw bad(`weight ${spec.name}: dtype ${t.dtype} is not float32`);
+      // A copy: a backend may hand out a view of memory that dispose() frees.
+      out.set(spec.name, { values: new Float32Array(t.dataSync()), shape: spec.shape });
+    }
+    return out;
+  } finally {
+    tf.dispose(tensors);
+  }
 }
 
 /** Reads the convolution layers of a TF.js layers model (directory or model.json path; unvalidated). */
@@ -97,26 +98,17 @@ export async function readTfjsLayers(source: string): Promise<RawLayer[]> {
         throw bad(`shard file ${p} named in model.json is missing`);
       }
     }
-    const buf = Buffer.concat(shards);
-    let offset = 0;
-    for (const spec of g.weights) {
-      const count = spec.shape.reduce((a, b) => a * b, 1);
-      const dtype = spec.quantization?.dtype ?? spec.dtype ?? 'float32';
-      const size = count * (BYTES[dtype] ?? NaN);
-      if (!Number.isFinite(size)) throw bad(`weight ${spec.name}: unknown dtype ${dtype}`);
-      if (offset + size > buf.length) throw bad(`shards of group ${g.paths.join(',')} are too short for weight ${spec.name} (${buf.length} bytes)`);
-      const bytes = buf.subarray(offset, offset + size);
-      offset += size;
-      const { layer, variable } = splitWeightName(spec.name);
+    const decoded = decodeGroup(g, Buffer.concat(shards), bad);
+    for (const [name, { values, shape }] of decoded) {
+      const { layer, variable } = splitWeightName(name);
       if (TOP_LAYERS.has(layer)) continue;
-      if (!isVggConvLayer(layer)) throw bad(`unknown weight "${spec.name}" (expected VGG-19 layers block1_conv1..block5_conv4)`);
+      if (!isVggConvLayer(layer)) throw bad(`unknown weight "${name}" (expected VGG-19 layers block1_conv1..block5_conv4)`);
       const entry = byLayer.get(layer) ?? {};
-      if (variable === 'kernel') Object.assign(entry, { kernel: decode(spec, bytes, bad), kernelShape: spec.shape });
-      else if (variable === 'bias') Object.assign(entry, { bias: decode(spec, bytes, bad), biasShape: spec.shape });
-      else throw bad(`unknown weight "${spec.name}" (expected <layer>/kernel or <layer>/bias)`);
+      if (variable === 'kernel') Object.assign(entry, { kernel: values, kernelShape: shape });
+      else if (variable === 'bias') Object.assign(entry, { bias: values, biasShape: shape });
+      else throw bad(`unknown weight "${name}" (expected <layer>/kernel or <layer>/bias)`);
       byLayer.set(layer, entry);
     }
-    if (offset !== buf.length) throw bad(`shards of group ${g.paths.join(',')} hold ${buf.length} bytes but the manifest describes ${offset}`);
   }
   return [...byLayer].map(([name, e]) => {
     if (!e.kernel || !e.bias) throw bad(`layer ${name} lacks its ${e.kernel ? 'bias' : 'kernel'}`);

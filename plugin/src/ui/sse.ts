@@ -1,8 +1,9 @@
 /**
- * A Server-Sent Events parser for `fetch` response streams (EventSource cannot send the
- * Authorization header). Follows the WHATWG event-stream rules: `event:`, `data:` (joined by
- * newlines), `id:`, comments, CR/LF/CRLF line ends, dispatch on a blank line.
+ * Server-Sent Events from a `fetch` response stream (EventSource cannot send the Authorization
+ * header). The event-stream format (CR/LF/CRLF line ends, multi-line `data:`, comments, `retry:`,
+ * `id:`, dispatch on a blank line) is parsed by eventsource-parser.
  */
+import { createParser } from 'eventsource-parser';
 
 /** One dispatched event. */
 export interface SseMessage {
@@ -13,53 +14,22 @@ export interface SseMessage {
 
 /** Incremental parser: feed decoded text chunks, get complete messages. */
 export class SseParser {
-  private buffer = '';
-  private event = '';
-  private data: string[] = [];
-  private id: string | null = null;
-  private pendingCr = false;
+  private done: SseMessage[] = [];
+  private lastId: string | null = null;
+  private readonly parser = createParser({
+    onEvent: (m) => {
+      // The last event ID persists across events (WHATWG), the parser reports it per event.
+      if (m.id !== undefined) this.lastId = m.id;
+      this.done.push({ event: m.event || 'message', data: m.data, id: this.lastId });
+    },
+  });
 
   /** Feeds a chunk of text; returns the messages completed by it. */
   push(chunk: string): SseMessage[] {
-    let text = chunk;
-    if (this.pendingCr && text.startsWith('\n')) text = text.slice(1);
-    this.pendingCr = false;
-    this.buffer += text;
-    const out: SseMessage[] = [];
-    for (;;) {
-      const m = /\r\n|\r|\n/.exec(this.buffer);
-      if (!m) break;
-      if (m[0] === '\r' && m.index === this.buffer.length - 1) {
-        this.pendingCr = true;
-      }
-      const line = this.buffer.slice(0, m.index);
-      this.buffer = this.buffer.slice(m.index + m[0].length);
-      const msg = this.line(line);
-      if (msg) out.push(msg);
-    }
+    this.parser.feed(chunk);
+    const out = this.done;
+    this.done = [];
     return out;
-  }
-
-  private line(line: string): SseMessage | null {
-    if (line === '') {
-      if (!this.data.length) {
-        this.event = '';
-        return null;
-      }
-      const msg: SseMessage = { event: this.event || 'message', data: this.data.join('\n'), id: this.id };
-      this.event = '';
-      this.data = [];
-      return msg;
-    }
-    if (line.startsWith(':')) return null;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') this.event = value;
-    else if (field === 'data') this.data.push(value);
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
-    return null;
   }
 }
 

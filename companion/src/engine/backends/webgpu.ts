@@ -17,7 +17,8 @@ export interface WebGpuSetup {
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|\bwarp\b/i;
 
 type Gpu = { requestAdapter(opts?: object): Promise<GpuAdapter | null> };
-type GpuAdapter = {
+/** What Dawn says about an adapter (the fields describeAdapter reads). */
+export type GpuAdapter = {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
   isFallbackAdapter?: boolean;
   features: Set<string>;
@@ -57,7 +58,8 @@ export function describeAdapter(adapter: GpuAdapter): { device: string; software
   return { device, software: fallback || parts.some((p) => SOFTWARE_ADAPTER.test(p)) };
 }
 
-const NO_ADAPTER = 'no WebGPU adapter (needs libvulkan.so.1 and a Vulkan driver on Linux, Metal on macOS, D3D12 on Windows)';
+/** Why webgpu cannot run when Dawn finds no adapter. */
+export const NO_ADAPTER = 'no WebGPU adapter (needs libvulkan.so.1 and a Vulkan driver on Linux, Metal on macOS, D3D12 on Windows)';
 
 async function requestAdapter(): Promise<GpuAdapter> {
   let gpu: Gpu;

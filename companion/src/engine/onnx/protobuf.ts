@@ -4,6 +4,26 @@
  * what gatysGraph.ts needs: float/int64 tensors, int/string/float/ints attributes, static shapes.
  */
 
+/**
+ * Field numbers and enum values of the onnx.proto messages written here, by their names in
+ * onnx.proto (checked against onnx/onnx.proto; they are frozen by protobuf compatibility).
+ */
+const F = {
+  ModelProto: { ir_version: 1, producer_name: 2, graph: 7, opset_import: 8 },
+  OperatorSetIdProto: { domain: 1, version: 2 },
+  GraphProto: { node: 1, name: 2, initializer: 5, input: 11, output: 12 },
+  NodeProto: { input: 1, output: 2, name: 3, op_type: 4, attribute: 5 },
+  AttributeProto: { name: 1, f: 2, i: 3, s: 4, t: 5, ints: 8, type: 20 },
+  TensorProto: { dims: 1, data_type: 2, name: 8, raw_data: 9 },
+  ValueInfoProto: { name: 1, type: 2 },
+  TypeProto: { tensor_type: 1 },
+  TypeProto_Tensor: { elem_type: 1, shape: 2 },
+  TensorShapeProto: { dim: 1 },
+  TensorShapeProto_Dimension: { dim_value: 1 },
+} as const;
+
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, INTS: 7 } as const;
+
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7 } as const;
 
@@ -103,44 +123,52 @@ export interface ValueInit {
 }
 
 function tensorProto(t: TensorInit): Writer {
-  const w = new Writer().packedInts(1, t.dims).int(2, t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64);
-  w.string(8, t.name);
-  return w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const T = F.TensorProto;
+  return new Writer()
+    .packedInts(T.dims, t.dims)
+    .int(T.data_type, t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64)
+    .string(T.name, t.name)
+    .bytes(T.raw_data, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 }
 
 function attributeProto(name: string, value: AttrValue): Writer {
-  const w = new Writer().string(1, name);
-  if (typeof value === 'number') return w.int(20, 2).int(3, value); // INT
-  if (typeof value === 'string') return w.int(20, 3).string(4, value); // STRING
-  if (Array.isArray(value)) return w.int(20, 7).packedInts(8, value as number[]); // INTS
-  if ('float' in (value as object)) return w.int(20, 1).float(2, (value as { float: number }).float); // FLOAT
-  return w.int(20, 4).message(5, tensorProto(value as TensorInit)); // TENSOR
+  const A = F.AttributeProto;
+  const w = new Writer().string(A.name, name);
+  if (typeof value === 'number') return w.int(A.type, AttributeType.INT).int(A.i, value);
+  if (typeof value === 'string') return w.int(A.type, AttributeType.STRING).string(A.s, value);
+  if (Array.isArray(value)) return w.int(A.type, AttributeType.INTS).packedInts(A.ints, value as number[]);
+  if ('float' in (value as object)) return w.int(A.type, AttributeType.FLOAT).float(A.f, (value as { float: number }).float);
+  return w.int(A.type, AttributeType.TENSOR).message(A.t, tensorProto(value as TensorInit));
 }
 
 function nodeProto(n: NodeInit, index: number): Writer {
+  const N = F.NodeProto;
   const w = new Writer();
-  for (const i of n.inputs) w.string(1, i);
-  for (const o of n.outputs) w.string(2, o);
-  w.string(3, `n${index}`).string(4, n.op);
-  for (const [k, v] of Object.entries(n.attrs ?? {})) w.message(5, attributeProto(k, v));
+  for (const i of n.inputs) w.string(N.input, i);
+  for (const o of n.outputs) w.string(N.output, o);
+  w.string(N.name, `n${index}`).string(N.op_type, n.op);
+  for (const [k, v] of Object.entries(n.attrs ?? {})) w.message(N.attribute, attributeProto(k, v));
   return w;
 }
 
 function valueInfoProto(v: ValueInit): Writer {
   const shape = new Writer();
-  for (const d of v.dims) shape.message(1, new Writer().int(1, d));
-  const tensorType = new Writer().int(1, DataType.FLOAT).message(2, shape);
-  return new Writer().string(1, v.name).message(2, new Writer().message(1, tensorType));
+  for (const d of v.dims) shape.message(F.TensorShapeProto.dim, new Writer().int(F.TensorShapeProto_Dimension.dim_value, d));
+  const tensorType = new Writer().int(F.TypeProto_Tensor.elem_type, DataType.FLOAT).message(F.TypeProto_Tensor.shape, shape);
+  const type = new Writer().message(F.TypeProto.tensor_type, tensorType);
+  return new Writer().string(F.ValueInfoProto.name, v.name).message(F.ValueInfoProto.type, type);
 }
 
 /** Serialises a one-graph ONNX model (IR version 8, default opset 17). */
 export function encodeModel(graph: { nodes: readonly NodeInit[]; initializers: readonly TensorInit[]; inputs: readonly ValueInit[]; outputs: readonly ValueInit[] }): Uint8Array {
+  const G = F.GraphProto;
+  const M = F.ModelProto;
   const g = new Writer();
-  graph.nodes.forEach((n, i) => g.message(1, nodeProto(n, i)));
-  g.string(2, 'atelier_gatys');
-  for (const t of graph.initializers) g.message(5, tensorProto(t));
-  for (const v of graph.inputs) g.message(11, valueInfoProto(v));
-  for (const v of graph.outputs) g.message(12, valueInfoProto(v));
-  const opset = new Writer().string(1, '').int(2, 17);
-  return new Writer().int(1, 8).string(2, 'atelier').message(8, opset).message(7, g).finish();
+  graph.nodes.forEach((n, i) => g.message(G.node, nodeProto(n, i)));
+  g.string(G.name, 'atelier_gatys');
+  for (const t of graph.initializers) g.message(G.initializer, tensorProto(t));
+  for (const v of graph.inputs) g.message(G.input, valueInfoProto(v));
+  for (const v of graph.outputs) g.message(G.output, valueInfoProto(v));
+  const opset = new Writer().string(F.OperatorSetIdProto.domain, '').int(F.OperatorSetIdProto.version, 17);
+  return new Writer().int(M.ir_version, 8).string(M.producer_name, 'atelier').message(M.opset_import, opset).message(M.graph, g).finish();
 }

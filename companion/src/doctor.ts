@@ -1,0 +1,169 @@
+/**
+ * `atelier doctor`'s checks: can this machine run the default job (a stylization with the installed
+ * weights on the best backend), and serve the plugin? Each check says what it found and, when
+ * something blocks the default job, the fix. Printing is cli/doctor.ts's business.
+ */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_PORT } from '../../shared/protocol.js';
+import { parseStylizeParams } from '../../shared/params.js';
+import { initBackend, type ConcreteBackend } from './engine/backend.js';
+import { createObjective, disposeEvaluation } from './engine/objective.js';
+import { Vgg19 } from './engine/vgg19.js';
+import { NO_ADAPTER } from './engine/backends/webgpu.js';
+import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
+import { quietLibraries } from './nativeOutput.js';
+import { defaultDataDir, tokenPath } from './token.js';
+import { INSTALL_COMMAND, loadWeights, weightsStatus } from './weights/index.js';
+
+/** Node.js major version Atelier needs (package.json `engines`). */
+export const MIN_NODE_MAJOR = 20;
+/** Side of the square image each backend is timed on. */
+export const DOCTOR_SIZE = 128;
+
+/** One backend: could it start, on what, and how fast is one loss+gradient evaluation at 128². */
+export interface BackendCheck {
+  name: ConcreteBackend;
+  status: 'available' | 'unavailable' | 'not tried';
+  device?: string;
+  reason?: string;
+  /** Seconds per evaluation (the second one, after a warm-up); absent without weights. */
+  secondsPerEvaluation?: number;
+}
+
+/** Everything doctor found. `problems` block the default job; `notes` do not. */
+export interface DoctorReport {
+  ok: boolean;
+  node: { version: string; ok: boolean };
+  backends: BackendCheck[];
+  gpuAdapters: SeenAdapter[];
+  gpuError?: string;
+  weights: { installed: boolean; path: string | null; layers: string[] };
+  dataDir: { path: string; exists: boolean; writable: boolean };
+  port: { port: number; free: boolean };
+  token: { present: boolean; path: string };
+  problems: Array<{ problem: string; fix: string }>;
+  notes: string[];
+}
+
+/** Backends in the order `--backend auto` prefers them (onnx-webgpu runs only when named, so doctor does not start it). */
+const CHECKED: ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'];
+
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Writable folder, or the nearest existing parent for a folder that does not exist yet (created on first use). */
+function writable(dir: string): boolean {
+  let d = dir;
+  while (!existsSync(d)) d = d.slice(0, Math.max(1, d.lastIndexOf('/')));
+  try {
+    accessSync(d, constants.W_OK);
+    return statSync(d).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Starts one backend, times one evaluation of the default loss at 128² with the weights (when given), releases everything. */
+export async function checkBackend(name: ConcreteBackend, weightsPath: string | null, showNativeOutput: boolean): Promise<BackendCheck> {
+  quietLibraries(showNativeOutput);
+  let backend;
+  try {
+    backend = await initBackend(name, { probeWebGpu: quietWebGpuProbe(showNativeOutput) });
+  } catch (err) {
+    return { name, status: 'unavailable', reason: (err as Error).message.replace(/^backend \S+ is not available: /, '') };
+  }
+  const device = `${backend.device}${backend.software ? ' [software]' : ''}`;
+  try {
+    if (!weightsPath) return { name, status: 'available', device };
+    const { weights } = await loadWeights(weightsPath);
+    const model = new Vgg19(weights, { accelerator: backend.accelerator });
+    const [content, style] = [1, 2].map((seed) => tf.randomUniform([DOCTOR_SIZE, DOCTOR_SIZE, 3], 0, 255, 'float32', seed) as tf.Tensor3D);
+    const x = tf.expandDims(content, 0) as tf.Tensor4D;
+    try {
+      const objective = await createObjective(model, { content, styles: [style], params: parseStylizeParams({ size: DOCTOR_SIZE }) });
+      try {
+        let seconds = 0;
+        for (let i = 0; i < 2; i++) {
+          const t = performance.now();
+          const e = await objective.evaluate(x);
+          await e.grad.data();
+          disposeEvaluation(e);
+          seconds = (performance.now() - t) / 1000;
+        }
+        return { name, status: 'available', device, secondsPerEvaluation: seconds };
+      } finally {
+        objective.dispose();
+      }
+    } finally {
+      tf.dispose([content, style, x]);
+      model.dispose();
+    }
+  } catch (err) {
+    return { name, status: 'unavailable', device, reason: `started, but an evaluation failed: ${(err as Error).message.split('\n')[0]}` };
+  } finally {
+    await backend.shutdown();
+  }
+}
+
+/**
+ * Runs every check. `backends: false` skips starting them (fast); the report then says so. `check`
+ * times one backend (default: in this process; the CLI gives each backend a fresh process).
+ */
+export async function runDoctor(
+  opts: { dataDir?: string; port?: number; showNativeOutput?: boolean; backends?: boolean; check?: typeof checkBackend } = {},
+): Promise<DoctorReport> {
+  const check = opts.check ?? checkBackend;
+  const problems: DoctorReport['problems'] = [];
+  const notes: string[] = [];
+  const show = opts.showNativeOutput === true;
+
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  const node = { version: process.versions.node, ok: nodeMajor >= MIN_NODE_MAJOR };
+  if (!node.ok) problems.push({ problem: `Node.js ${node.version} is too old`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer` });
+
+  const dataPath = opts.dataDir ?? defaultDataDir();
+  const dataDir = { path: dataPath, exists: existsSync(dataPath), writable: writable(dataPath) };
+  if (!dataDir.writable) problems.push({ problem: `the data dir ${dataPath} is not writable`, fix: `make it writable, or point ATELIER_HOME at a writable folder` });
+
+  const st = weightsStatus({ home: dataPath });
+  const weights = { installed: st.installed, path: st.path, layers: st.layers };
+  if (!st.installed) problems.push({ problem: 'the VGG-19 weights are not installed', fix: `${INSTALL_COMMAND}   (or ${INSTALL_COMMAND} --from FILE.h5)` });
+
+  let gpuAdapters: SeenAdapter[] = [];
+  let gpuError: string | undefined;
+  try {
+    gpuAdapters = await listGpuAdapters({ showNativeOutput: show });
+  } catch (err) {
+    gpuError = (err as Error).message;
+  }
+
+  const backends: BackendCheck[] = [];
+  for (const name of CHECKED) {
+    if (opts.backends === false) backends.push({ name, status: 'not tried', reason: 'skipped (--no-backends)' });
+    else if (name === 'webgpu' && gpuAdapters.length === 0) backends.push({ name, status: 'unavailable', reason: gpuError ?? NO_ADAPTER });
+    else if (name === 'cpu' && backends.some((b) => b.secondsPerEvaluation !== undefined)) {
+      // Pure JS takes tens of seconds per evaluation at 128²: timed only when it is all there is.
+      backends.push({ ...(await check(name, null, show)), reason: 'not timed: a faster backend is available' });
+    } else backends.push(await check(name, st.path, show));
+  }
+  if (opts.backends !== false && !backends.some((b) => b.status === 'available' && (b.secondsPerEvaluation !== undefined || !st.installed))) {
+    problems.push({ problem: 'no backend could evaluate the loss', fix: 'reinstall Atelier (npm install -g atelier); run doctor with --log-level debug to see why' });
+  }
+
+  const port = opts.port ?? DEFAULT_PORT;
+  const portCheck = { port, free: await portFree(port) };
+  if (!portCheck.free) notes.push(`port ${port} is in use (a companion already running?): 'atelier serve --port N' picks another`);
+
+  const token = { present: existsSync(tokenPath(dataPath)), path: tokenPath(dataPath) };
+  if (!token.present) notes.push(`no pairing token yet: 'atelier serve' (or 'atelier token show') creates ${token.path}`);
+
+  return { ok: problems.length === 0, node, backends, gpuAdapters, gpuError, weights, dataDir, port: portCheck, token, problems, notes };
+}
