@@ -31,10 +31,10 @@ async function setup() {
       });
     });
   let seq = 0;
-  const apply = async (nodes: FakeNode[], png?: Uint8Array) => {
+  const apply = async (nodes: FakeNode[], png?: Uint8Array, replaceFill = false) => {
     const done = next('applied');
     const bytes = png ?? (await solidPng(64, 64, [10, 200, 10]));
-    ui.emit('apply', { requestId: `a${++seq}`, items: nodes.map((n) => ({ nodeId: n.id, png: bytes })), provenance });
+    ui.emit('apply', { requestId: `a${++seq}`, items: nodes.map((n) => ({ nodeId: n.id, png: bytes, replaceFill })), provenance });
     return done;
   };
   const revert = async (nodes: FakeNode[]) => {
@@ -42,9 +42,9 @@ async function setup() {
     ui.emit('revert', { requestId: `v${++seq}`, nodeIds: nodes.map((n) => n.id) });
     return done;
   };
-  const exportOne = async (n: FakeNode, size: number) => {
+  const exportOne = async (n: FakeNode, size: number, replaceFill = false) => {
     const done = next('exported');
-    ui.emit('exportLayers', { requestId: `e${++seq}`, layers: [{ nodeId: n.id, size }], style: null });
+    ui.emit('exportLayers', { requestId: `e${++seq}`, layers: [{ nodeId: n.id, size }], style: null, replaceFill });
     return done;
   };
   const selection = async (...nodes: FakeNode[]) => {
@@ -58,7 +58,7 @@ async function setup() {
     const self = { id: n.id, parentId: n.parent?.id ?? null, link: decodeLink(n.getPluginData(LINK_KEY)) };
     return siblings.find((s) => isPartner(self, { id: s.id, parentId: s.parent?.id ?? null, link: decodeLink(s.getPluginData(LINK_KEY)) }));
   };
-  return { fake, ui, apply, revert, exportOne, selection, resultOf };
+  return { fake, ui, apply, revert, exportOne, selection, resultOf, next };
 }
 
 const solid = (r: number, g: number, b: number) => [{ type: 'SOLID' as const, color: { r, g, b } }];
@@ -229,6 +229,44 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('"replace the fill", where it is safe', () => {
+  it('exports a clean, unrotated copy without the layer\'s stroke, shadow and opacity, and leaves no copy behind', async () => {
+    const { fake, exportOne } = await setup();
+    const tile = fake.addNode({
+      ...rect('Tile', { x: 10, y: 10, width: 100, height: 50, opacity: 0.5, strokes: solid(0, 0, 0), strokeWeight: 6, strokeAlign: 'OUTSIDE', flipX: true }),
+      effects: [{ type: 'DROP_SHADOW', color: { r: 0, g: 0, b: 0, a: 1 }, offset: { x: 8, y: 8 }, radius: 0, spread: 0, visible: true, blendMode: 'NORMAL' }],
+    });
+    const e = await exportOne(tile, 100, true);
+    expect(e.contents[0]).toMatchObject({ replaceFill: true, width: 100, height: 50 });
+    const { data, info } = await sharp(e.contents[0].png).raw().toBuffer({ resolveWithObject: true });
+    const px = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 4)];
+    expect([px(0, 0), px(99, 49)]).toEqual([[51, 102, 204, 255], [51, 102, 204, 255]]); // fill only, fully opaque: no stroke, no shadow, no 50%
+    expect(fake.page.children.map((n) => n.name)).toEqual(['Tile']);
+    // a frame with children is exported as drawn (it will get a new layer)
+    const frame = fake.addNode({ type: 'FRAME', name: 'F', width: 40, height: 40, children: [rect('Kid')] });
+    expect((await exportOne(frame, 40, true)).contents[0].replaceFill).toBe(false);
+  });
+
+  it('replaces the fill, keeps the colour-style link for Revert, and never overwrites a fill the designer changed since', async () => {
+    const { fake, apply, revert, selection } = await setup();
+    const style = fake.addPaintStyle('Brand', solid(0.5, 0.2, 0.9));
+    const swatch = fake.addNode({ type: 'RECTANGLE', name: 'Swatch', width: 50, height: 50, fillStyleId: style });
+    const other = fake.addNode(rect('Other'));
+    await apply([swatch, other], undefined, true);
+    expect(fake.page.children).toHaveLength(2); // no new layers
+    expect(swatch.fills).toMatchObject([{ type: 'IMAGE', scaleMode: 'FILL' }]);
+    expect((await selection(swatch)).targets[0].stylized).toBe(true);
+    other.fills = solid(1, 0, 0); // the designer's own change after stylizing
+    const v = await revert([swatch, other]);
+    expect(v.reverted.map((r) => r.name)).toEqual(['Swatch']);
+    expect(v.failed).toEqual([{ nodeId: other.id, name: 'Other', reason: 'Its fill was changed after stylizing — your change is kept' }]);
+    expect(swatch.fillStyleId).toBe(style);
+    expect(plain(swatch.fills)).toEqual(solid(0.5, 0.2, 0.9));
+    expect(plain(other.fills)).toEqual(solid(1, 0, 0));
+    expect((await selection(other)).targets[0].stylized).toBe(false); // no stale "Stylized" badge
   });
 });
 

@@ -47,6 +47,8 @@ export interface ExportedLayer {
   png: Uint8Array;
   width: number;
   height: number;
+  /** Exported clean, for its fill to be replaced (else as drawn, for a new layer). */
+  replaceFill: boolean;
 }
 
 /** A request/response outcome for one layer that did not work. */
@@ -72,8 +74,9 @@ export interface UiToMain {
   ready: Record<string, never>;
   saveSettings: Partial<Settings>;
   markStyleLayer: { nodeId: string | null };
-  exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null };
-  apply: { requestId: string; items: { nodeId: string; png: Uint8Array }[]; provenance: Omit<Provenance, 'appliedAt'> };
+  /** `replaceFill`: the designer chose "replace the fill" (applied where safe; other layers get a new layer). */
+  exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null; replaceFill?: boolean };
+  apply: { requestId: string; items: { nodeId: string; png: Uint8Array; replaceFill?: boolean }[]; provenance: Omit<Provenance, 'appliedAt'> };
   revert: { requestId: string; nodeIds: string[] };
   notify: { message: string; error?: boolean };
   /** A companion job is running: main cancels it (DELETE `cancelUrl`) if the plugin closes. */

@@ -116,6 +116,7 @@ const el = {
   quality: byId('quality'),
   qualityHint: byId('quality-hint'),
   preserve: byId<HTMLInputElement>('preserve'),
+  replaceFill: byId<HTMLInputElement>('replace-fill'),
   advancedToggle: byId<HTMLButtonElement>('advanced-toggle'),
   advanced: byId('advanced'),
   presetSave: byId('preset-save'),
@@ -477,6 +478,7 @@ function renderControls(): void {
   const from = state.presetShown ? ` — settings of “${state.presetShown.name}”` : overridden ? ' (advanced)' : '';
   el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${q.scales > 1 ? ` · ${q.scales} scales` : ''}${from}`;
   el.preserve.checked = c.preserveColors;
+  el.replaceFill.checked = c.replaceFill;
   el.advanced.hidden = !c.advancedOpen;
   el.advancedToggle.setAttribute('aria-expanded', String(c.advancedOpen));
   for (const input of el.advanced.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-adv]')) {
@@ -499,6 +501,10 @@ el.quality.addEventListener('click', (e) => {
 });
 el.preserve.addEventListener('change', () => {
   state.controls.preserveColors = el.preserve.checked;
+  saveControls();
+});
+el.replaceFill.addEventListener('change', () => {
+  state.controls.replaceFill = el.replaceFill.checked;
   saveControls();
 });
 el.advancedToggle.addEventListener('click', () => {
@@ -598,7 +604,7 @@ async function stylize(): Promise<void> {
     const outcome = await runStylize(
       c,
       {
-        exportLayers: (layers, styleLayer) => callMain('exportLayers', { layers, style: styleLayer }, 'exported'),
+        exportLayers: (layers, styleLayer, replaceFill) => callMain('exportLayers', { layers, style: styleLayer, replaceFill }, 'exported'),
         apply: (items, provenance) => callMain('apply', { items, provenance }, 'applied'),
         jobStarted: (jobId) => {
           const job = { cancelUrl: c.jobUrl(jobId), token: c.token };
@@ -610,7 +616,7 @@ async function stylize(): Promise<void> {
           channel.emit('jobEnded', {});
         },
       },
-      { layers: sizes.layers, style, styleSize: params.size, params, companionVersion: info.version },
+      { layers: sizes.layers, style, styleSize: params.size, params, companionVersion: info.version, replaceFill: state.controls.replaceFill },
       {
         phase: (text) => {
           el.runTitle.textContent = text;
