@@ -93,6 +93,8 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       height: size.height,
       hasImageFill: fills.some((p) => p.type === 'IMAGE' && p.visible !== false),
       stylized: link?.role === 'original' || filled,
+      hasResultLayer: Boolean(result),
+      showingOriginal: Boolean(result && !result.visible),
       provenance: result || filled ? decodeProvenance((result ?? n).getSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY)) : null,
     };
   };
@@ -323,6 +325,22 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       api.notify(`Atelier: reverted ${plural(reverted.length, 'layer')}`);
     }
     channel.emit('reverted', { requestId, reverted, failed });
+    await sendSelection();
+  });
+
+  channel.on('showOriginal', async ({ nodeIds, show }) => {
+    let changed = false;
+    for (const id of nodeIds) {
+      const picked = await sceneNode(id);
+      const n = picked ? await subjectOf(picked) : null;
+      const link = n ? linkOf(n) : null;
+      const result = n && link?.role === 'original' ? await partnerOf(n) : null;
+      if (!n || !link || !result) continue;
+      result.visible = !show;
+      if (link.hidden) n.visible = show;
+      changed = true;
+    }
+    if (changed) api.commitUndo();
     await sendSelection();
   });
 

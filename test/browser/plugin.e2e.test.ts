@@ -144,6 +144,14 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('layer').first().textContent()).toContain('Stylized');
     await shot('06-applied');
     await shot('06-applied-canvas', true);
+    // before/after
+    await ui.getByTestId('compare').click();
+    await expect.poll(() => h(`window.harness.visible('Hero photo')`)).toBe(true);
+    expect(await h(`window.harness.visible(${JSON.stringify(resultName('Hero photo'))})`)).toBe(false);
+    await expect.poll(() => ui.getByTestId('compare').textContent()).toBe('Show result');
+    await shot('06b-showing-original', true);
+    await ui.getByTestId('compare').click();
+    await expect.poll(() => h(`window.harness.visible('Hero photo')`)).toBe(false);
 
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');

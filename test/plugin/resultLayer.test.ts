@@ -66,7 +66,7 @@ const rect = (name: string, extra: Partial<NodeSpec> = {}): NodeSpec => ({ type:
 
 describe('the result goes on a new layer; the original stays untouched', () => {
   it('adds the image above the original (same parent, bounds), hides the original, links both, one undo step; Revert removes it', async () => {
-    const { fake, apply, revert, resultOf } = await setup();
+    const { fake, ui, next, apply, revert, resultOf } = await setup();
     const card = fake.addNode({ type: 'FRAME', name: 'Card', x: 30, y: 40, width: 200, height: 100, fills: solid(1, 1, 1), children: [rect('Badge', { x: 10, y: 10 })] });
     const before = plain(card.fills);
     const steps = fake.undoSteps.length;
@@ -89,12 +89,22 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     expect(fake.page.children).toHaveLength(2);
     expect(fake.undoSteps.length).toBe(steps + 2);
 
+    // before/after: the original shows instead of its result, and back (one undo step each)
+    const toggled = next('selection');
+    ui.emit('showOriginal', { nodeIds: [card.id], show: true });
+    expect((await toggled).targets).toEqual([]); // nothing selected here; the layers themselves:
+    expect([card.visible, result.visible]).toEqual([true, false]);
+    ui.emit('showOriginal', { nodeIds: [result.id], show: false });
+    await next('selection');
+    expect([card.visible, result.visible]).toEqual([false, true]);
+    expect(fake.undoSteps.length).toBe(steps + 4);
+
     const v = await revert([card]);
     expect(v.reverted).toEqual([{ nodeId: card.id, name: 'Card' }]);
     expect(fake.page.children.map((n) => n.name)).toEqual(['Card']);
     expect(card.visible).toBe(true);
     expect(card.getPluginData(LINK_KEY)).toBe('');
-    expect(fake.undoSteps.length).toBe(steps + 3);
+    expect(fake.undoSteps.length).toBe(steps + 5);
     expect((await revert([card])).failed[0].reason).toMatch(/not stylized/);
   });
 

@@ -16,6 +16,10 @@ export interface LayerInfo {
   hasImageFill: boolean;
   /** Atelier put a stylized layer above it and hid it (Revert removes that layer and shows it). */
   stylized: boolean;
+  /** It has a result layer (the before/after toggle applies; a replaced fill has none). */
+  hasResultLayer: boolean;
+  /** Its original is shown instead of its result layer (the before/after toggle). */
+  showingOriginal: boolean;
   provenance: Provenance | null;
 }
 
@@ -78,6 +82,8 @@ export interface UiToMain {
   exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null; replaceFill?: boolean };
   apply: { requestId: string; items: { nodeId: string; png: Uint8Array; replaceFill?: boolean }[]; provenance: Omit<Provenance, 'appliedAt'> };
   revert: { requestId: string; nodeIds: string[] };
+  /** Before/after: shows the originals instead of their result layers, or back. */
+  showOriginal: { nodeIds: string[]; show: boolean };
   notify: { message: string; error?: boolean };
   /** A companion job is running: main cancels it (DELETE `cancelUrl`) if the plugin closes. */
   jobStarted: { cancelUrl: string; token: string };

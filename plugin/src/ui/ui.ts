@@ -132,6 +132,7 @@ const el = {
   stylize: byId<HTMLButtonElement>('stylize'),
   cancel: byId<HTMLButtonElement>('cancel'),
   revert: byId<HTMLButtonElement>('revert'),
+  compare: byId<HTMLButtonElement>('compare'),
   more: byId<HTMLButtonElement>('more'),
   announcer: byId('announcer'),
 };
@@ -544,6 +545,12 @@ function renderFooter(): void {
   const stylized = state.selection.targets.filter((t) => t.stylized);
   el.revert.hidden = running || !stylized.length;
   el.revert.textContent = stylized.length > 1 ? `Revert ${stylized.length}` : 'Revert';
+  // before/after: only result layers can be toggled (a replaced fill has no separate original)
+  const layered = stylized.filter((t) => t.hasResultLayer);
+  const showingOriginal = layered.some((t) => t.showingOriginal);
+  el.compare.hidden = running || !layered.length;
+  el.compare.textContent = showingOriginal ? 'Show result' : 'Show original';
+  el.compare.setAttribute('aria-pressed', String(showingOriginal));
   el.more.disabled = running;
 }
 
@@ -659,6 +666,11 @@ async function stylize(): Promise<void> {
     (el.stylize.disabled ? el.revert : el.stylize).focus();
   }
 }
+
+el.compare.addEventListener('click', () => {
+  const ids = state.selection.targets.filter((t) => t.stylized).map((t) => t.id);
+  channel.emit('showOriginal', { nodeIds: ids, show: el.compare.getAttribute('aria-pressed') !== 'true' });
+});
 
 el.revert.addEventListener('click', async () => {
   const ids = state.selection.targets.filter((t) => t.stylized).map((t) => t.id);
