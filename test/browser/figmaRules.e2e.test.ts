@@ -99,6 +99,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const over = await node<Box>(resultName('Overflow card'), 'n.absoluteBoundingBox');
     expect(over.y).toBeLessThanOrEqual(sticker.y);
     expect(over.x + over.width).toBeGreaterThanOrEqual(sticker.x + sticker.width);
+    await s.page.locator(`[data-name="${resultName('Overflow card')}"]`).scrollIntoViewIfNeeded();
     await s.shot('19-auto-layout-and-overflow', true);
   });
 
@@ -136,6 +137,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const img = await imageOf(resultName('Tilted photo'));
     expect(img.width / img.height).toBeCloseTo(tilted.width / tilted.height, 1);
     expect(img.cornerAlpha).toBe(0); // the corner outside the rotated photo stays empty: rotated once, by the canvas
+    await s.page.locator(`[data-name="${resultName('Mirrored photo')}"]`).scrollIntoViewIfNeeded();
     await s.shot('21-rotated-and-flipped', true);
   });
 
