@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FakeFigma, type FakeNode, type NodeSpec } from '../../plugin/harness/fakeFigma.js';
 import { startPlugin } from '../../plugin/src/main.js';
+import { planExport } from '../../plugin/src/logic/exportPlan.js';
 import { createChannel, type MainToUi, type UiToMain } from '../../plugin/src/logic/messages.js';
 import { PROVENANCE_KEY, PROVENANCE_NAMESPACE } from '../../plugin/src/logic/provenance.js';
 import { LINK_KEY, decodeLink, isPartner, resultName } from '../../plugin/src/logic/resultLayer.js';
@@ -170,8 +171,13 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     const { fake, selection } = await setup();
     const big = fake.addNode(rect('Poster', { width: 3000, height: 3000, rotation: 45 }));
     const s = await selection(big);
-    // the layer's drawn size (4243 px) is what the export plans against
-    expect(Math.round(s.targets[0].width)).toBe(4243);
+    // the layer's drawn size (4243 px) is what the export plans against, so the PNG stays ≤ 4096 px;
+    // planned from its 3000-px box instead, the rotated export would come out 5793 px wide
+    const t = s.targets[0];
+    expect(Math.round(t.width)).toBe(4243);
+    const plan = planExport(t.width, t.height, 4096);
+    expect(Math.max(plan.width, plan.height)).toBe(4096);
+    expect(Math.round(t.width * planExport(3000, 3000, 4096).scale)).toBe(5793);
   });
 
   it('never changes a main component (its instances would change too), nor layers inside one or inside an instance', async () => {
