@@ -223,6 +223,9 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     expect((await api('DELETE', `/jobs/${job.id}`)).status).toBeLessThan(300); // e.g. a teammate, or the companion shutting down
     await expect.poll(message, { timeout: 30_000 }).toBe('The companion stopped this job (it was shut down, or canceled elsewhere) — nothing was changed');
     expect(await ui().getByTestId('message').getAttribute('data-kind')).toBe('error');
+    // the error was about that run: a new selection clears it
+    await select('Hero photo');
+    await expect.poll(() => ui().getByTestId('message').isHidden()).toBe(true);
   });
 
   it('14: a long preset name ellipsizes inside its tile; the grid never grows wider than the window', async () => {
