@@ -232,6 +232,13 @@ export class FakeFigma {
     return copy;
   }
 
+  /** The API's node.clone(): a deep copy appended to the current page (Figma's documented default parent). */
+  cloneToPage(node: FakeNode): FakeNode {
+    const copy = this.copyTree(node);
+    this.page.appendChild(copy);
+    return copy;
+  }
+
   private copyTree(node: FakeNode): FakeNode {
     const copy = this.newNode(node.type, node.name, node.width, node.height);
     node.copyInto(copy);

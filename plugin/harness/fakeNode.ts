@@ -388,6 +388,11 @@ export class FakeNode {
     for (const [ns, m] of this.sharedData) copy.sharedData.set(ns, new Map(m));
   }
 
+  /** figma's clone(): a deep copy (plugin data included), parented under the current page. */
+  clone(): FakeNode {
+    return this.doc.cloneToPage(this);
+  }
+
   /** Forgets this node's own fills and visibility, so it shows its component's (a fresh instance). */
   clearOverrides(): void {
     this.ownFills = undefined;

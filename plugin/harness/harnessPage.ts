@@ -205,7 +205,8 @@ async function main(): Promise<void> {
         const scale = 160 / Math.max(bounds.width, bounds.height);
         const png = n.visible ? await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: scale } }) : null;
         const old = entry.img.src;
-        entry.img.src = png ? URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : '';
+        // a hidden layer draws nothing on the canvas: an empty (checkerboard) tile, not a broken image
+        entry.img.src = png ? URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==';
         if (old.startsWith('blob:')) URL.revokeObjectURL(old);
       }
     });

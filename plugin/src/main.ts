@@ -12,6 +12,7 @@ import { createChannel, type ExportRequest, type ExportedLayer, type LayerFailur
 import { PROVENANCE_KEY, PROVENANCE_NAMESPACE, decodeProvenance, encodeProvenance } from './logic/provenance.js';
 import { LINK_KEY, decodeLink, encodeLink, isPartner, newPairId, resultName, stylizedPaint, type Link, type PairFacts } from './logic/resultLayer.js';
 import { skipReason, type Inside } from './logic/selection.js';
+import { FILL_KEY, decodeFill, encodeFill, isOurFill, planFillRecord, replaceFillRefusal } from './logic/fillReplace.js';
 import { CONNECTION_KEY, CONTROLS_KEY, sanitizeConnection, sanitizeControls, type Settings } from './logic/settings.js';
 
 declare const figma: PluginAPI | undefined;
@@ -81,6 +82,7 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
     const link = linkOf(n);
     const result = link?.role === 'original' ? await partnerOf(n) : null;
     const fills = 'fills' in n && typeof n.fills !== 'symbol' ? n.fills : [];
+    const filled = isOurFill(fills, decodeFill(n.getPluginData(FILL_KEY)));
     // a hidden original has no render bounds; its result layer was sized to them
     const size = result ?? (n.visible ? renderBounds(n) : n);
     return {
@@ -90,8 +92,10 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       width: size.width,
       height: size.height,
       hasImageFill: fills.some((p) => p.type === 'IMAGE' && p.visible !== false),
-      stylized: link?.role === 'original',
-      provenance: result ? decodeProvenance(result.getSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY)) : null,
+      stylized: link?.role === 'original' || filled,
+      hasResultLayer: Boolean(result),
+      showingOriginal: Boolean(result && !result.visible),
+      provenance: result || filled ? decodeProvenance((result ?? n).getSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY)) : null,
     };
   };
 
@@ -122,8 +126,55 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       const plan = planExport(b.width, b.height, size);
       // default bounds = what the canvas draws, rotation, strokes, effects and overflow included
       const png = await n.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: plan.scale } });
-      return { nodeId: n.id, name: n.name, png, width: plan.width, height: plan.height };
+      return { nodeId: n.id, name: n.name, png, width: plan.width, height: plan.height, replaceFill: false };
     });
+
+  /** Whether the fill of `n` may be replaced (a shape without children, outside components and instances). */
+  const fillReplaceable = (n: SceneNode): boolean => replaceFillRefusal({ type: n.type, hasChildren: 'children' in n && n.children.length > 0, inside: insideOf(n) }) === null;
+
+  /**
+   * Exports a clean copy of `n` for its fill: unrotated, unflipped, without its strokes, effects,
+   * opacity and blend mode (the layer keeps drawing those over its fill), in its own frame.
+   */
+  const exportClean = async (n: SceneNode, size: number): Promise<ExportedLayer> => {
+    const plan = planExport(n.width, n.height, size);
+    const copy = n.clone();
+    try {
+      copy.relativeTransform = IDENTITY;
+      copy.visible = true;
+      if ('strokes' in copy) copy.strokes = [];
+      if ('effects' in copy) copy.effects = [];
+      if ('opacity' in copy) copy.opacity = 1;
+      if ('blendMode' in copy) copy.blendMode = 'NORMAL';
+      const png = await copy.exportAsync({ format: 'PNG', constraint: { type: 'SCALE', value: plan.scale }, useAbsoluteBounds: true });
+      return { nodeId: n.id, name: n.name, png, width: plan.width, height: plan.height, replaceFill: true };
+    } finally {
+      copy.remove();
+    }
+  };
+
+  /** Replaces the fill of `n` with the image, saving the fills and colour style it had (once). */
+  const replaceFill = (n: SceneNode, imageHash: string, provenance: string): void => {
+    if (!('fills' in n) || typeof n.fills === 'symbol') throw new Error('Its fills are mixed and cannot be replaced');
+    const styleId = 'fillStyleId' in n && typeof n.fillStyleId === 'string' ? n.fillStyleId : '';
+    const record = planFillRecord(n.fills, styleId, decodeFill(n.getPluginData(FILL_KEY)), imageHash);
+    n.fills = [stylizedPaint(imageHash)];
+    n.setPluginData(FILL_KEY, encodeFill(record));
+    n.setSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY, provenance);
+  };
+
+  /** Reverts a replaced fill; false when the designer changed the fill since (their edit is kept). */
+  const revertFill = async (n: SceneNode): Promise<boolean> => {
+    const saved = decodeFill(n.getPluginData(FILL_KEY));
+    const ours = 'fills' in n && isOurFill(n.fills, saved);
+    if (ours && saved && 'fills' in n) {
+      n.fills = saved.fills;
+      if (saved.fillStyleId && 'setFillStyleIdAsync' in n) await n.setFillStyleIdAsync(saved.fillStyleId);
+    }
+    n.setPluginData(FILL_KEY, '');
+    n.setSharedPluginData(PROVENANCE_NAMESPACE, PROVENANCE_KEY, '');
+    return ours;
+  };
 
   /** Creates or updates the result layer of `original` with the image `imageHash`; hides the original. */
   const placeResult = async (original: SceneNode, imageHash: string, provenance: string): Promise<void> => {
@@ -183,7 +234,7 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
     void sendSelection();
   });
 
-  channel.on('exportLayers', async ({ requestId, layers, style: styleRequest }) => {
+  channel.on('exportLayers', async ({ requestId, layers, style: styleRequest, replaceFill: wantsFill }) => {
     try {
       const contents: ExportedLayer[] = [];
       const failed: LayerFailure[] = [];
@@ -195,7 +246,7 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
         }
         const n = await subjectOf(picked);
         try {
-          contents.push(await exportLayer(n, size));
+          contents.push(wantsFill && fillReplaceable(n) && linkOf(n)?.role !== 'original' ? await exportClean(n, size) : await exportLayer(n, size));
         } catch (err) {
           failed.push({ nodeId: n.id, name: n.name, reason: `Figma could not export it (${errorText(err)})` });
         }
@@ -224,7 +275,9 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       }
       const n = await subjectOf(picked);
       try {
-        await placeResult(n, api.createImage(item.png).hash, record);
+        const hash = api.createImage(item.png).hash;
+        if (item.replaceFill && fillReplaceable(n)) replaceFill(n, hash, record);
+        else await placeResult(n, hash, record);
         applied.push({ nodeId: n.id, name: n.name });
       } catch (err) {
         failed.push({ nodeId: n.id, name: n.name, reason: errorText(err) });
@@ -249,6 +302,11 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       const picked = await sceneNode(id);
       const n = picked ? await subjectOf(picked) : null;
       const link = n ? linkOf(n) : null;
+      if (n && link?.role !== 'original' && decodeFill(n.getPluginData(FILL_KEY))) {
+        if (await revertFill(n)) reverted.push({ nodeId: n.id, name: n.name });
+        else failed.push({ nodeId: n.id, name: n.name, reason: 'Its fill was changed after stylizing — your change is kept' });
+        continue;
+      }
       if (!n || link?.role !== 'original') {
         failed.push({ nodeId: id, name: n?.name ?? 'A selected layer', reason: n ? 'Atelier has not stylized this layer' : 'It was deleted meanwhile' });
         continue;
@@ -267,6 +325,22 @@ export function startPlugin(api: PluginAPI, html: string): MainChannel {
       api.notify(`Atelier: reverted ${plural(reverted.length, 'layer')}`);
     }
     channel.emit('reverted', { requestId, reverted, failed });
+    await sendSelection();
+  });
+
+  channel.on('showOriginal', async ({ nodeIds, show }) => {
+    let changed = false;
+    for (const id of nodeIds) {
+      const picked = await sceneNode(id);
+      const n = picked ? await subjectOf(picked) : null;
+      const link = n ? linkOf(n) : null;
+      const result = n && link?.role === 'original' ? await partnerOf(n) : null;
+      if (!n || !link || !result) continue;
+      result.visible = !show;
+      if (link.hidden) n.visible = show;
+      changed = true;
+    }
+    if (changed) api.commitUndo();
     await sendSelection();
   });
 

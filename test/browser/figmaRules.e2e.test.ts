@@ -3,7 +3,8 @@
  * of the Figma rule involved: the BUILT plugin in the harness (CSP from the built manifest) against
  * a REAL companion. One test per reported defect — the network allow-list (1), hug-contents
  * auto-layout and overflow (2), main components (3), rotation and flips (4), preset settings (8),
- * cancel while exporting (9), closing the plugin mid-run (10), output size (11), the preset grid
+ * cancel while exporting (9), closing the plugin mid-run (10), output size (11), a job the
+ * companion stopped (12), the preset grid
  * with a long name (14), keyboard, focus, live region and contrast (15). Screenshots, light and
  * dark, go to test/artifacts/plugin/.
  *
@@ -99,6 +100,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const over = await node<Box>(resultName('Overflow card'), 'n.absoluteBoundingBox');
     expect(over.y).toBeLessThanOrEqual(sticker.y);
     expect(over.x + over.width).toBeGreaterThanOrEqual(sticker.x + sticker.width);
+    await s.page.locator(`[data-name="${resultName('Overflow card')}"]`).scrollIntoViewIfNeeded();
     await s.shot('19-auto-layout-and-overflow', true);
   });
 
@@ -136,6 +138,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const img = await imageOf(resultName('Tilted photo'));
     expect(img.width / img.height).toBeCloseTo(tilted.width / tilted.height, 1);
     expect(img.cornerAlpha).toBe(0); // the corner outside the rotated photo stays empty: rotated once, by the canvas
+    await s.page.locator(`[data-name="${resultName('Mirrored photo')}"]`).scrollIntoViewIfNeeded();
     await s.shot('21-rotated-and-flipped', true);
   });
 
@@ -206,6 +209,23 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     await ui().getByTestId('stylize').click();
     await expect.poll(message, { timeout: 120_000 }).toBe('Applied to 1 layer');
     expect(await imageOf(resultName('Sun badge'))).toMatchObject({ width: 192, height: 192 });
+  });
+
+  it('12: a job the companion stops (not the designer) says so, instead of "Canceled — nothing was changed"', async () => {
+    await s.open();
+    await select('Sun badge');
+    await useStyleFile();
+    await advanced('size', '32');
+    await advanced('iterations', '5000');
+    await ui().getByTestId('stylize').click();
+    await ui().locator('[data-testid="run-item"]:not([data-progress="0"])').first().waitFor({ timeout: 60_000 });
+    const job = s.companion.handle.queue.running!;
+    expect((await api('DELETE', `/jobs/${job.id}`)).status).toBeLessThan(300); // e.g. a teammate, or the companion shutting down
+    await expect.poll(message, { timeout: 30_000 }).toBe('The companion stopped this job (it was shut down, or canceled elsewhere) — nothing was changed');
+    expect(await ui().getByTestId('message').getAttribute('data-kind')).toBe('error');
+    // the error was about that run: a new selection clears it
+    await select('Hero photo');
+    await expect.poll(() => ui().getByTestId('message').isHidden()).toBe(true);
   });
 
   it('14: a long preset name ellipsizes inside its tile; the grid never grows wider than the window', async () => {

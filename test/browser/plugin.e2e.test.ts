@@ -92,6 +92,19 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     await shot('03-connected-empty');
   });
 
+  it("shows each quality level's estimated time once the companion has measured its speed", async () => {
+    // The companion measures its speed after it starts (GET /v1/info `speed`); the plugin asks until it knows.
+    const estimate = (q: string) => ui.getByTestId(`quality-${q}`).locator('.estimate').textContent();
+    await expect.poll(() => estimate('fast'), { timeout: 60_000 }).toMatch(/^~\d+(\.\d)? (s|min|h)$/);
+    const seconds = async (q: string): Promise<number> => {
+      const [, n, unit] = /^~([\d.]+) (s|min|h)$/.exec((await estimate(q)) ?? '')!;
+      return Number(n) * (unit === 'h' ? 3600 : unit === 'min' ? 60 : 1);
+    };
+    expect(await seconds('balanced')).toBeGreaterThan(await seconds('fast'));
+    expect(await seconds('high')).toBeGreaterThan(await seconds('balanced'));
+    await shot('03b-quality-estimates');
+  });
+
   it('lists selected layers and the skipped ones with reasons', async () => {
     await page.locator('[data-name="Hero photo"]').click();
     await page.locator('[data-name="Headline"]').click({ modifiers: ['Shift'] });
@@ -144,6 +157,14 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin e2e: harness + real companion', () => {
     expect(await ui.getByTestId('layer').first().textContent()).toContain('Stylized');
     await shot('06-applied');
     await shot('06-applied-canvas', true);
+    // before/after
+    await ui.getByTestId('compare').click();
+    await expect.poll(() => h(`window.harness.visible('Hero photo')`)).toBe(true);
+    expect(await h(`window.harness.visible(${JSON.stringify(resultName('Hero photo'))})`)).toBe(false);
+    await expect.poll(() => ui.getByTestId('compare').textContent()).toBe('Show result');
+    await shot('06b-showing-original', true);
+    await ui.getByTestId('compare').click();
+    await expect.poll(() => h(`window.harness.visible('Hero photo')`)).toBe(false);
 
     await ui.getByTestId('revert').click();
     await expect.poll(() => ui.getByTestId('message').textContent()).toBe('Reverted 1 layer to the original');

@@ -11,6 +11,8 @@ import sharp from 'sharp';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { createApp, listen, type AppHandle } from '../../companion/src/http/app.js';
+import { measureSpeed } from '../../companion/src/engine/speed.js';
+import type { MeasuredSpeed } from '../../shared/schedule.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { openPresetsService } from '../../companion/src/presets/service.js';
 import { tokensEqual } from '../../companion/src/token.js';
@@ -48,8 +50,10 @@ export async function startCompanion(): Promise<Companion> {
   const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 3 }));
   const dataDir = tempDir('atelier-e2e-');
   const presets = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
+  // Measured after the server is up, as `atelier serve` does, so the plugin first sees no speed and asks again.
+  let speed: MeasuredSpeed | null = null;
   const handle = createApp({
-    engine: { model, backend: { name: 'cpu', device: 'e2e cpu' } },
+    engine: { model, backend: { name: 'cpu', device: 'e2e cpu' }, speed: () => speed },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },
     authenticate: presets.authenticate,
     presets: presets.presets,
@@ -57,6 +61,7 @@ export async function startCompanion(): Promise<Companion> {
     heartbeatMs: 500,
   });
   const { server, url } = await listen(handle, 0, '127.0.0.1');
+  void measureSpeed(model, 1).then((s) => (speed = s));
   return {
     url,
     handle,

@@ -15,7 +15,7 @@ describe('typed message channel', () => {
     const got: unknown[] = [];
     main.on('exportLayers', (p) => {
       got.push(p);
-      main.emit('exported', { requestId: p.requestId, contents: [{ nodeId: '1:2', name: 'A', png: new Uint8Array([1, 2, 3]), width: 3, height: 1 }], style: null, failed: [] });
+      main.emit('exported', { requestId: p.requestId, contents: [{ nodeId: '1:2', name: 'A', png: new Uint8Array([1, 2, 3]), width: 3, height: 1, replaceFill: false }], style: null, failed: [] });
     });
     ui.on('exported', (p) => got.push(p));
     ui.emit('exportLayers', { requestId: 'r1', layers: [{ nodeId: '1:2', size: 256 }], style: null });

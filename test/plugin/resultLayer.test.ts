@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FakeFigma, type FakeNode, type NodeSpec } from '../../plugin/harness/fakeFigma.js';
 import { startPlugin } from '../../plugin/src/main.js';
+import { planExport } from '../../plugin/src/logic/exportPlan.js';
 import { createChannel, type MainToUi, type UiToMain } from '../../plugin/src/logic/messages.js';
 import { PROVENANCE_KEY, PROVENANCE_NAMESPACE } from '../../plugin/src/logic/provenance.js';
 import { LINK_KEY, decodeLink, isPartner, resultName } from '../../plugin/src/logic/resultLayer.js';
@@ -31,10 +32,10 @@ async function setup() {
       });
     });
   let seq = 0;
-  const apply = async (nodes: FakeNode[], png?: Uint8Array) => {
+  const apply = async (nodes: FakeNode[], png?: Uint8Array, replaceFill = false) => {
     const done = next('applied');
     const bytes = png ?? (await solidPng(64, 64, [10, 200, 10]));
-    ui.emit('apply', { requestId: `a${++seq}`, items: nodes.map((n) => ({ nodeId: n.id, png: bytes })), provenance });
+    ui.emit('apply', { requestId: `a${++seq}`, items: nodes.map((n) => ({ nodeId: n.id, png: bytes, replaceFill })), provenance });
     return done;
   };
   const revert = async (nodes: FakeNode[]) => {
@@ -42,9 +43,9 @@ async function setup() {
     ui.emit('revert', { requestId: `v${++seq}`, nodeIds: nodes.map((n) => n.id) });
     return done;
   };
-  const exportOne = async (n: FakeNode, size: number) => {
+  const exportOne = async (n: FakeNode, size: number, replaceFill = false) => {
     const done = next('exported');
-    ui.emit('exportLayers', { requestId: `e${++seq}`, layers: [{ nodeId: n.id, size }], style: null });
+    ui.emit('exportLayers', { requestId: `e${++seq}`, layers: [{ nodeId: n.id, size }], style: null, replaceFill });
     return done;
   };
   const selection = async (...nodes: FakeNode[]) => {
@@ -58,7 +59,7 @@ async function setup() {
     const self = { id: n.id, parentId: n.parent?.id ?? null, link: decodeLink(n.getPluginData(LINK_KEY)) };
     return siblings.find((s) => isPartner(self, { id: s.id, parentId: s.parent?.id ?? null, link: decodeLink(s.getPluginData(LINK_KEY)) }));
   };
-  return { fake, ui, apply, revert, exportOne, selection, resultOf };
+  return { fake, ui, apply, revert, exportOne, selection, resultOf, next };
 }
 
 const solid = (r: number, g: number, b: number) => [{ type: 'SOLID' as const, color: { r, g, b } }];
@@ -66,7 +67,7 @@ const rect = (name: string, extra: Partial<NodeSpec> = {}): NodeSpec => ({ type:
 
 describe('the result goes on a new layer; the original stays untouched', () => {
   it('adds the image above the original (same parent, bounds), hides the original, links both, one undo step; Revert removes it', async () => {
-    const { fake, apply, revert, resultOf } = await setup();
+    const { fake, ui, next, apply, revert, resultOf } = await setup();
     const card = fake.addNode({ type: 'FRAME', name: 'Card', x: 30, y: 40, width: 200, height: 100, fills: solid(1, 1, 1), children: [rect('Badge', { x: 10, y: 10 })] });
     const before = plain(card.fills);
     const steps = fake.undoSteps.length;
@@ -89,12 +90,22 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     expect(fake.page.children).toHaveLength(2);
     expect(fake.undoSteps.length).toBe(steps + 2);
 
+    // before/after: the original shows instead of its result, and back (one undo step each)
+    const toggled = next('selection');
+    ui.emit('showOriginal', { nodeIds: [card.id], show: true });
+    expect((await toggled).targets).toEqual([]); // nothing selected here; the layers themselves:
+    expect([card.visible, result.visible]).toEqual([true, false]);
+    ui.emit('showOriginal', { nodeIds: [result.id], show: false });
+    await next('selection');
+    expect([card.visible, result.visible]).toEqual([false, true]);
+    expect(fake.undoSteps.length).toBe(steps + 4);
+
     const v = await revert([card]);
     expect(v.reverted).toEqual([{ nodeId: card.id, name: 'Card' }]);
     expect(fake.page.children.map((n) => n.name)).toEqual(['Card']);
     expect(card.visible).toBe(true);
     expect(card.getPluginData(LINK_KEY)).toBe('');
-    expect(fake.undoSteps.length).toBe(steps + 3);
+    expect(fake.undoSteps.length).toBe(steps + 5);
     expect((await revert([card])).failed[0].reason).toMatch(/not stylized/);
   });
 
@@ -160,8 +171,13 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     const { fake, selection } = await setup();
     const big = fake.addNode(rect('Poster', { width: 3000, height: 3000, rotation: 45 }));
     const s = await selection(big);
-    // the layer's drawn size (4243 px) is what the export plans against
-    expect(Math.round(s.targets[0].width)).toBe(4243);
+    // the layer's drawn size (4243 px) is what the export plans against, so the PNG stays ≤ 4096 px;
+    // planned from its 3000-px box instead, the rotated export would come out 5793 px wide
+    const t = s.targets[0];
+    expect(Math.round(t.width)).toBe(4243);
+    const plan = planExport(t.width, t.height, 4096);
+    expect(Math.max(plan.width, plan.height)).toBe(4096);
+    expect(Math.round(t.width * planExport(3000, 3000, 4096).scale)).toBe(5793);
   });
 
   it('never changes a main component (its instances would change too), nor layers inside one or inside an instance', async () => {
@@ -229,6 +245,44 @@ describe('the result goes on a new layer; the original stays untouched', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('"replace the fill", where it is safe', () => {
+  it('exports a clean, unrotated copy without the layer\'s stroke, shadow and opacity, and leaves no copy behind', async () => {
+    const { fake, exportOne } = await setup();
+    const tile = fake.addNode({
+      ...rect('Tile', { x: 10, y: 10, width: 100, height: 50, opacity: 0.5, strokes: solid(0, 0, 0), strokeWeight: 6, strokeAlign: 'OUTSIDE', flipX: true }),
+      effects: [{ type: 'DROP_SHADOW', color: { r: 0, g: 0, b: 0, a: 1 }, offset: { x: 8, y: 8 }, radius: 0, spread: 0, visible: true, blendMode: 'NORMAL' }],
+    });
+    const e = await exportOne(tile, 100, true);
+    expect(e.contents[0]).toMatchObject({ replaceFill: true, width: 100, height: 50 });
+    const { data, info } = await sharp(e.contents[0].png).raw().toBuffer({ resolveWithObject: true });
+    const px = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 4)];
+    expect([px(0, 0), px(99, 49)]).toEqual([[51, 102, 204, 255], [51, 102, 204, 255]]); // fill only, fully opaque: no stroke, no shadow, no 50%
+    expect(fake.page.children.map((n) => n.name)).toEqual(['Tile']);
+    // a frame with children is exported as drawn (it will get a new layer)
+    const frame = fake.addNode({ type: 'FRAME', name: 'F', width: 40, height: 40, children: [rect('Kid')] });
+    expect((await exportOne(frame, 40, true)).contents[0].replaceFill).toBe(false);
+  });
+
+  it('replaces the fill, keeps the colour-style link for Revert, and never overwrites a fill the designer changed since', async () => {
+    const { fake, apply, revert, selection } = await setup();
+    const style = fake.addPaintStyle('Brand', solid(0.5, 0.2, 0.9));
+    const swatch = fake.addNode({ type: 'RECTANGLE', name: 'Swatch', width: 50, height: 50, fillStyleId: style });
+    const other = fake.addNode(rect('Other'));
+    await apply([swatch, other], undefined, true);
+    expect(fake.page.children).toHaveLength(2); // no new layers
+    expect(swatch.fills).toMatchObject([{ type: 'IMAGE', scaleMode: 'FILL' }]);
+    expect((await selection(swatch)).targets[0].stylized).toBe(true);
+    other.fills = solid(1, 0, 0); // the designer's own change after stylizing
+    const v = await revert([swatch, other]);
+    expect(v.reverted.map((r) => r.name)).toEqual(['Swatch']);
+    expect(v.failed).toEqual([{ nodeId: other.id, name: 'Other', reason: 'Its fill was changed after stylizing — your change is kept' }]);
+    expect(swatch.fillStyleId).toBe(style);
+    expect(plain(swatch.fills)).toEqual(solid(0.5, 0.2, 0.9));
+    expect(plain(other.fills)).toEqual(solid(1, 0, 0));
+    expect((await selection(other)).targets[0].stylized).toBe(false); // no stale "Stylized" badge
   });
 });
 

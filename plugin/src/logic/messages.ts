@@ -16,6 +16,10 @@ export interface LayerInfo {
   hasImageFill: boolean;
   /** Atelier put a stylized layer above it and hid it (Revert removes that layer and shows it). */
   stylized: boolean;
+  /** It has a result layer (the before/after toggle applies; a replaced fill has none). */
+  hasResultLayer: boolean;
+  /** Its original is shown instead of its result layer (the before/after toggle). */
+  showingOriginal: boolean;
   provenance: Provenance | null;
 }
 
@@ -47,6 +51,8 @@ export interface ExportedLayer {
   png: Uint8Array;
   width: number;
   height: number;
+  /** Exported clean, for its fill to be replaced (else as drawn, for a new layer). */
+  replaceFill: boolean;
 }
 
 /** A request/response outcome for one layer that did not work. */
@@ -72,9 +78,12 @@ export interface UiToMain {
   ready: Record<string, never>;
   saveSettings: Partial<Settings>;
   markStyleLayer: { nodeId: string | null };
-  exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null };
-  apply: { requestId: string; items: { nodeId: string; png: Uint8Array }[]; provenance: Omit<Provenance, 'appliedAt'> };
+  /** `replaceFill`: the designer chose "replace the fill" (applied where safe; other layers get a new layer). */
+  exportLayers: { requestId: string; layers: ExportRequest[]; style: ExportRequest | null; replaceFill?: boolean };
+  apply: { requestId: string; items: { nodeId: string; png: Uint8Array; replaceFill?: boolean }[]; provenance: Omit<Provenance, 'appliedAt'> };
   revert: { requestId: string; nodeIds: string[] };
+  /** Before/after: shows the originals instead of their result layers, or back. */
+  showOriginal: { nodeIds: string[]; show: boolean };
   notify: { message: string; error?: boolean };
   /** A companion job is running: main cancels it (DELETE `cancelUrl`) if the plugin closes. */
   jobStarted: { cancelUrl: string; token: string };

@@ -80,6 +80,8 @@ export interface Controls {
   strength: number;
   quality: Quality;
   preserveColors: boolean;
+  /** Replace the fill of shapes (where safe) instead of adding a result layer above them. */
+  replaceFill: boolean;
   advancedOpen: boolean;
   advanced: AdvancedControls;
 }
@@ -89,6 +91,7 @@ export const DEFAULT_CONTROLS: Controls = {
   strength: 50,
   quality: 'balanced',
   preserveColors: false,
+  replaceFill: false,
   advancedOpen: false,
   advanced: {
     size: null,

@@ -66,6 +66,7 @@ export function sanitizeControls(v: unknown): Controls {
     strength: num(v.strength, 0, 100) ?? d.strength,
     quality: typeof v.quality === 'string' && v.quality in QUALITY_PRESETS ? (v.quality as Quality) : d.quality,
     preserveColors: typeof v.preserveColors === 'boolean' ? v.preserveColors : d.preserveColors,
+    replaceFill: typeof v.replaceFill === 'boolean' ? v.replaceFill : d.replaceFill,
     advancedOpen: typeof v.advancedOpen === 'boolean' ? v.advancedOpen : d.advancedOpen,
     advanced: {
       size: nullableInt(a.size, 16, 4096),

@@ -16,8 +16,8 @@ export type RunStyle = { kind: 'file'; file: UploadFile; ref: StyleRef } | { kin
 
 /** What the run needs from the main thread. */
 export interface MainBridge {
-  exportLayers(layers: ExportRequest[], style: ExportRequest | null): Promise<MainToUi['exported']>;
-  apply(items: { nodeId: string; png: Uint8Array }[], provenance: ApplyProvenance): Promise<MainToUi['applied']>;
+  exportLayers(layers: ExportRequest[], style: ExportRequest | null, replaceFill: boolean): Promise<MainToUi['exported']>;
+  apply(items: { nodeId: string; png: Uint8Array; replaceFill: boolean }[], provenance: ApplyProvenance): Promise<MainToUi['applied']>;
   /** The job exists on the companion / is over: main cancels it if the plugin closes in between. */
   jobStarted(jobId: string): void;
   jobEnded(): void;
@@ -56,7 +56,7 @@ const canceled = (): CompanionError => new CompanionError(0, 'canceled', CANCELE
 export async function runStylize(
   client: CompanionClient,
   main: MainBridge,
-  req: { layers: ExportRequest[]; style: RunStyle; styleSize: number; params: StylizeParamsInput; companionVersion: string | null },
+  req: { layers: ExportRequest[]; style: RunStyle; styleSize: number; params: StylizeParamsInput; companionVersion: string | null; replaceFill: boolean },
   observe: RunObserver,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
@@ -64,7 +64,7 @@ export async function runStylize(
     if (signal?.aborted) throw canceled();
   };
   observe.phase('Exporting layers…');
-  const exported = await main.exportLayers(req.layers, req.style.kind === 'layer' ? { nodeId: req.style.nodeId, size: req.styleSize } : null);
+  const exported = await main.exportLayers(req.layers, req.style.kind === 'layer' ? { nodeId: req.style.nodeId, size: req.styleSize } : null, req.replaceFill);
   check();
   if (!exported.contents.length) {
     throw new CompanionError(0, 'nothing_to_export', exported.failed[0]?.reason ?? 'No layer could be exported');
@@ -142,8 +142,8 @@ async function followAndApply(
   }
   if (end !== 'succeeded') throw new CompanionError(0, 'stream_ended', 'Lost the connection to the companion while stylizing');
   observe.phase('Applying…');
-  const items: { nodeId: string; png: Uint8Array }[] = [];
-  for (let i = 0; i < exported.contents.length; i++) items.push({ nodeId: exported.contents[i].nodeId, png: await client.result(jobId, i, signal) });
+  const items: { nodeId: string; png: Uint8Array; replaceFill: boolean }[] = [];
+  for (const [i, c] of exported.contents.entries()) items.push({ nodeId: c.nodeId, png: await client.result(jobId, i, signal), replaceFill: c.replaceFill });
   if (signal?.aborted) throw canceled();
   const applied = await main.apply(items, { v: 1, style: req.style.ref, params: req.params, jobId, companionVersion: req.companionVersion });
   return { jobId, applied: applied.applied, failed: [...exported.failed, ...applied.failed] };
