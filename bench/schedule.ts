@@ -10,13 +10,13 @@
  * Inputs are pre-sized with Lanczos (the content to the output size, the style to the same longer
  * side) so both programs see the same pixels. Prints figures; never passes or fails.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
-import { median } from './lib/child.js';
+import { median, runCommand } from './lib/child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -31,22 +31,11 @@ interface Judged {
   content: number;
 }
 
-/** Runs a command; resolves with its stdout and the wall time of the whole command. */
-function timed(cmd: string, args: string[]): Promise<{ stdout: string; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = (performance.now() - t0) / 1000;
-      if (code === 0) resolve({ stdout: out, seconds });
-      else reject(new Error(`${path.basename(cmd)} exited ${code}: ${err.trim().split('\n').pop() ?? ''}`));
-    });
-  });
+/** Runs a command that must succeed; resolves with its stdout and the wall time of the whole command. */
+async function timed(cmd: string, args: string[]): Promise<{ stdout: string; seconds: number }> {
+  const r = await runCommand(cmd, args);
+  if (r.code !== 0) throw new Error(`${path.basename(cmd)} exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return r;
 }
 
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop() ?? 'null') as T;
