@@ -5,7 +5,7 @@
  * peak memory. A size is skipped (with the estimate printed) when the previous size's timing
  * predicts more than --budget-s seconds for it.
  */
-import type { ConcreteBackend } from '../companion/src/engine/backend.js';
+import { CONCRETE_BACKENDS, type ConcreteBackend } from '../companion/src/engine/backendNames.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
 import { backendMemoryLabel } from './lib/child.js';
 import { measureInChild, type Measurement } from './lib/measure.js';
@@ -20,7 +20,7 @@ export interface EngineBenchOptions {
   budgetS: number;
 }
 
-const BACKENDS: readonly ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'];
+const BACKENDS: readonly ConcreteBackend[] = CONCRETE_BACKENDS;
 
 /** Parses the flags common to engine and vs-torch. */
 export function engineOptions(flags: Map<string, string>): EngineBenchOptions {

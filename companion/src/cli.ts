@@ -20,6 +20,7 @@ const VERBS: Record<string, { summary: string; load: () => Promise<VerbModule> }
   presets: { summary: 'list, show, export and import team presets', load: () => import('./cli/presets.js') },
   teams: { summary: "manage a team server's teams and their tokens", load: () => import('./cli/teams.js') },
   plugin: { summary: 'where the built Figma plugin is (its manifest to import in Figma)', load: () => import('./cli/plugin.js') },
+  gpu: { summary: "install ONNX Runtime's CUDA provider (gpu install cuda), or say what it still needs (gpu status)", load: () => import('./cli/gpu.js') },
 };
 
 /** The verb argv asks for (`atelier help VERB` included), or undefined for `--help`, `--version` or nothing. */

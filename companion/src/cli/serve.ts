@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import { UsageError } from './usageError.js';
+import { BACKEND_NAMES } from '../engine/backendNames.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
@@ -34,7 +35,6 @@ interface ServeFlags {
   logLevel: string;
 }
 
-const BACKENDS = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
 
 /** Adds the `serve` options and action. */
 export function configure(cmd: Command): void {
@@ -43,7 +43,7 @@ export function configure(cmd: Command): void {
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT)
     .option('--data-dir <dir>', 'data dir for the token and presets (default $ATELIER_HOME or ~/.atelier)')
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
-    .option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`, choiceOption('--backend', BACKENDS), 'auto')
+    .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
     .option('--max-team-queue <n>', `most jobs one team may have waiting (default ${DEFAULT_LIMITS.maxTeamQueue})`, intOption('--max-team-queue'))
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))

@@ -16,12 +16,9 @@ import { initTfjsNode } from './backends/native.js';
 import { initOnnx } from './backends/onnx.js';
 import type { ObjectiveAccelerator } from './accelerator.js';
 
-/** Backends a user can ask for. */
-export const BACKEND_NAMES = ['auto', 'webgpu', 'cuda', 'native', 'onnx', 'onnx-webgpu', 'wasm', 'cpu'] as const;
-/** A backend name, or `auto`. */
-export type BackendName = (typeof BACKEND_NAMES)[number];
-/** A concrete backend. */
-export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+import { BACKEND_NAMES, type BackendName, type ConcreteBackend } from './backendNames.js';
+
+export { BACKEND_NAMES, type BackendName, type ConcreteBackend };
 
 /** What initBackend chose. */
 export interface BackendInfo {
@@ -56,6 +53,7 @@ const TF_NAME: Record<ConcreteBackend, string> = {
   cuda: 'tensorflow',
   native: 'tensorflow',
   onnx: 'wasm',
+  'onnx-cuda': 'wasm',
   'onnx-webgpu': 'wasm',
   wasm: 'wasm',
   cpu: 'cpu',
@@ -122,9 +120,10 @@ async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ d
       const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads());
       return { device: `${cpuModel()} (${setup.runtime})`, software: false, accelerator: setup.accelerator };
     }
-    case 'onnx-webgpu': {
+    case 'onnx-webgpu':
+    case 'onnx-cuda': {
       rememberFactory('wasm', 2);
-      const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads(), 'webgpu');
+      const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads(), name === 'onnx-cuda' ? 'cuda' : 'webgpu');
       return { device: `GPU through ${setup.runtime}`, software: false, accelerator: setup.accelerator };
     }
     case 'wasm': {

@@ -4,7 +4,10 @@
  * See ../onnx/ for the graph.
  */
 import type { ObjectiveAccelerator } from '../accelerator.js';
-import { createOrtAccelerator, type OrtModule } from '../onnx/ortObjective.js';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createOrtAccelerator, PROVIDER_LABEL, type OrtModule, type OrtProvider } from '../onnx/ortObjective.js';
+import { describeMissing, missingCudaPieces } from './cudaLibraries.js';
 import { encodeModel } from '../onnx/protobuf.js';
 import { initWasm } from './wasm.js';
 import { isNotInstalled } from './native.js';
@@ -19,18 +22,30 @@ export interface OnnxSetup {
 /**
  * Loads onnxruntime-node and starts TF.js wasm beside it; throws with the reason otherwise.
  * `provider` webgpu runs the graph on the GPU through ONNX Runtime's own Dawn (bundled in its npm
- * package on Linux and Windows x64).
+ * package on Linux and Windows x64); cuda through its CUDA 12 provider (Linux x64; the provider's
+ * libraries come from `atelier gpu install cuda`, CUDA 12 and cuDNN 9 from NVIDIA): when anything
+ * is missing, the reason names it.
  */
-export async function initOnnx(threads: number, provider: 'cpu' | 'webgpu' = 'cpu'): Promise<OnnxSetup> {
+export async function initOnnx(threads: number, provider: OrtProvider = 'cpu'): Promise<OnnxSetup> {
   const mod = await importOrt();
   if (provider === 'webgpu') {
     const list = (mod as unknown as { listSupportedBackends?: () => Array<{ name: string; bundled: boolean }> }).listSupportedBackends?.() ?? [];
     if (!list.some((b) => b.name === 'webgpu' && b.bundled)) throw new Error(`this onnxruntime-node build has no WebGPU provider on ${process.platform}-${process.arch}`);
   }
+  if (provider === 'cuda') {
+    const missing = missingCudaPieces(ortBindingDir());
+    if (missing.length) throw new Error(`ONNX Runtime's CUDA provider cannot load: ${describeMissing(missing)}`);
+  }
+  if (provider !== 'cpu') await checkProvider(mod, provider);
   const accelerator = createOrtAccelerator(mod, { threads, provider });
-  if (provider === 'webgpu') await checkWebGpuProvider(mod);
   const wasm = await initWasm(threads);
   return { accelerator, runtime: `${accelerator.description} + TF.js wasm${wasm.simd ? ' SIMD' : ''}` };
+}
+
+/** onnxruntime-node's native folder for this platform (where its install script puts the CUDA provider). */
+export function ortBindingDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+  return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
 }
 
 /** Imports onnxruntime-node; throws an Error whose message is the reason (e.g. not installed) when it cannot. */
@@ -45,8 +60,8 @@ export async function importOrt(): Promise<OrtModule> {
   }
 }
 
-/** Runs a one-node graph on the WebGPU provider, so that a missing adapter fails here, with the reason. */
-async function checkWebGpuProvider(ort: OrtModule): Promise<void> {
+/** Runs a one-node graph on the provider, so that a missing adapter or library fails here, with the reason. */
+async function checkProvider(ort: OrtModule, provider: Exclude<OrtProvider, 'cpu'>): Promise<void> {
   const bytes = encodeModel({
     nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
     initializers: [],
@@ -55,12 +70,12 @@ async function checkWebGpuProvider(ort: OrtModule): Promise<void> {
   });
   let session: Awaited<ReturnType<OrtModule['InferenceSession']['create']>> | undefined;
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] });
+    session = await ort.InferenceSession.create(bytes, { executionProviders: [provider] });
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 0, 1, 2]), [1, 4]) });
     const y = Array.from(out.y.data as Float32Array);
-    if (y.join(',') !== '0,0,1,2') throw new Error(`the WebGPU provider computed ${y.join(',')}`);
+    if (y.join(',') !== '0,0,1,2') throw new Error(`the ${PROVIDER_LABEL[provider]} provider computed ${y.join(',')}`);
   } catch (err) {
-    throw new Error(`ONNX Runtime's WebGPU provider is unavailable: ${String((err as Error).message).split('\n')[0]}`);
+    throw new Error(`ONNX Runtime's ${PROVIDER_LABEL[provider]} provider is unavailable: ${String((err as Error).message).split('\n')[0]}`);
   } finally {
     await session?.release();
   }

@@ -14,15 +14,20 @@ import { buildFeaturesGraph, buildGatysGraph, contentTargetInput, graphKernels, 
 /** The parts of onnxruntime-node used here. */
 export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor' | 'env'>;
 
+/** The ONNX Runtime execution providers Atelier runs its graphs on. */
+export type OrtProvider = 'cpu' | 'webgpu' | 'cuda';
+/** How each provider is named to people. */
+export const PROVIDER_LABEL: Record<OrtProvider, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA' };
+
 /** Options of the accelerator. */
 export interface OrtAcceleratorOptions {
   /** Intra-op threads (default: every available core). */
   threads?: number;
   /** Host bytes an untiled evaluation may use (default: half of total memory; 1024² needs ~6 GiB). */
   memoryLimitBytes?: number;
-  /** ONNX Runtime execution provider (default cpu; webgpu runs the graph on the GPU through Dawn). */
-  provider?: 'cpu' | 'webgpu';
-  /** Max-pooling backward (gatysGraph.ts; default: unpool on cpu, mask on webgpu, which lacks MaxPool's indices). */
+  /** ONNX Runtime execution provider (default cpu; webgpu runs the graph on the GPU through Dawn, cuda through CUDA 12 + cuDNN 9). */
+  provider?: OrtProvider;
+  /** Max-pooling backward (gatysGraph.ts; default: unpool on cpu, mask on the GPU providers: webgpu lacks MaxPool's indices, cuda MaxUnpool). */
   maxPoolBackward?: 'unpool' | 'mask';
 }
 
@@ -42,7 +47,7 @@ export function createOrtAccelerator(ort: OrtModule, opts: OrtAcceleratorOptions
     return k;
   };
   return {
-    description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : 'WebGPU'})`,
+    description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : PROVIDER_LABEL[provider]})`,
     memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.5),
     createObjective: (model, setup) => createOrtObjective(ort, kernelsOf(model), setup, { threads, provider, maxPoolBackward }),
     async features(model, image, layers, pooling) {
@@ -69,7 +74,7 @@ async function createOrtObjective(
   ort: OrtModule,
   weights: (i: number) => GraphKernels,
   setup: AcceleratedObjectiveSetup,
-  { threads, provider, maxPoolBackward }: { threads: number; provider: 'cpu' | 'webgpu'; maxPoolBackward: 'unpool' | 'mask' },
+  { threads, provider, maxPoolBackward }: { threads: number; provider: OrtProvider; maxPoolBackward: 'unpool' | 'mask' },
 ): Promise<Objective> {
   const { height, width, plan, params } = setup;
   const graph = buildGatysGraph({
