@@ -23,6 +23,8 @@ const repo = path.resolve(here, '..');
 const shared = path.resolve(repo, '../shared');
 const WEIGHTS = path.join(shared, 'models/vgg19-block1-3/vgg19_block1-3_notop.h5');
 const TORCH_REF = path.join(shared, 'bench/torch_ref.py');
+/** The CLI as installed (compiled by `npm run build`) when built, else through tsx as in a clone. */
+const COMPILED_CLI = path.join(repo, 'dist/cli/atelier.mjs');
 const LOSS = { contentLayers: 'conv3_2', styleLayers: 'conv1_1,conv2_1,conv3_1', alpha: 1, beta: 100, gamma: 1e4 };
 
 interface Judged {
@@ -83,6 +85,8 @@ export async function main(argv: string[]): Promise<void> {
   const atelierLoss = ['--content-layers', LOSS.contentLayers, '--style-layers', LOSS.styleLayers, '--content-weight', String(LOSS.alpha), '--style-weight', String(LOSS.beta), '--tv-weight', String(LOSS.gamma)];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-schedule-'));
   const ratios = new Map<string, { loss: number[]; time: number[] }>();
+  const cli = existsSync(COMPILED_CLI) ? COMPILED_CLI : path.join(repo, 'bin/atelier.js');
+  console.log(`atelier: ${cli === COMPILED_CLI ? 'the compiled CLI (dist/cli, as installed)' : 'bin/atelier.js through tsx (run npm run build to time the compiled CLI)'}`);
   console.log(`schedule: ${backend}, ${os.cpus().length} cores; loss: content ${LOSS.contentLayers}, style ${LOSS.styleLayers}, α=${LOSS.alpha} β=${LOSS.beta} γ=${LOSS.gamma}; PyTorch L-BFGS ${torchEvals} evaluations as the baseline`);
   try {
     for (const size of sizes) {
@@ -99,7 +103,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(`  ${`pytorch L-BFGS ${torchEvals} evals`.padEnd(34)} ${torchLoss.total.toFixed(0).padStart(10)} ${torchLoss.style.toFixed(1).padStart(9)} ${'1.00'.padStart(7)} ${fmtS(torch.seconds).padStart(8)} ${'1.00'.padStart(7)}`);
         for (const spec of schedules) {
           const out = path.join(dir, `atelier-${size}-${contentName}-${styleName}-${schedules.indexOf(spec)}.png`);
-          const args = [path.join(repo, 'bin/atelier.js'), 'stylize', content.file, style.file, '-o', out, '--weights', WEIGHTS, '--size', String(size), '--backend', backend, '--json', ...atelierLoss, ...scheduleFlags(spec)];
+          const args = [cli, 'stylize', content.file, style.file, '-o', out, '--weights', WEIGHTS, '--size', String(size), '--backend', backend, '--json', ...atelierLoss, ...scheduleFlags(spec)];
           let line: string;
           try {
             const run = await timed(process.execPath, args);
