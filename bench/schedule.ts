@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
 import { median, runCommand } from './lib/child.js';
 
@@ -85,8 +85,12 @@ export async function main(argv: string[]): Promise<void> {
   const atelierLoss = ['--content-layers', LOSS.contentLayers, '--style-layers', LOSS.styleLayers, '--content-weight', String(LOSS.alpha), '--style-weight', String(LOSS.beta), '--tv-weight', String(LOSS.gamma)];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-schedule-'));
   const ratios = new Map<string, { loss: number[]; time: number[] }>();
-  const cli = existsSync(COMPILED_CLI) ? COMPILED_CLI : path.join(repo, 'bin/atelier.js');
-  console.log(`atelier: ${cli === COMPILED_CLI ? 'the compiled CLI (dist/cli, as installed)' : 'bin/atelier.js through tsx (run npm run build to time the compiled CLI)'}`);
+  // The compiled CLI is a module exporting main(argv), as the installed bin calls it.
+  const compiled = existsSync(COMPILED_CLI);
+  const cli = compiled
+    ? ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(COMPILED_CLI).href)}); process.exitCode = await m.main(process.argv.slice(1));`, '--']
+    : [path.join(repo, 'bin/atelier.js')];
+  console.log(`atelier: ${compiled ? 'the compiled CLI (dist/cli, as installed)' : 'bin/atelier.js through tsx (run npm run build to time the compiled CLI)'}`);
   console.log(`schedule: ${backend}, ${os.cpus().length} cores; loss: content ${LOSS.contentLayers}, style ${LOSS.styleLayers}, α=${LOSS.alpha} β=${LOSS.beta} γ=${LOSS.gamma}; PyTorch L-BFGS ${torchEvals} evaluations as the baseline`);
   try {
     for (const size of sizes) {
@@ -103,7 +107,7 @@ export async function main(argv: string[]): Promise<void> {
         console.log(`  ${`pytorch L-BFGS ${torchEvals} evals`.padEnd(34)} ${torchLoss.total.toFixed(0).padStart(10)} ${torchLoss.style.toFixed(1).padStart(9)} ${'1.00'.padStart(7)} ${fmtS(torch.seconds).padStart(8)} ${'1.00'.padStart(7)}`);
         for (const spec of schedules) {
           const out = path.join(dir, `atelier-${size}-${contentName}-${styleName}-${schedules.indexOf(spec)}.png`);
-          const args = [cli, 'stylize', content.file, style.file, '-o', out, '--weights', WEIGHTS, '--size', String(size), '--backend', backend, '--json', ...atelierLoss, ...scheduleFlags(spec)];
+          const args = [...cli, 'stylize', content.file, style.file, '-o', out, '--weights', WEIGHTS, '--size', String(size), '--backend', backend, '--json', ...atelierLoss, ...scheduleFlags(spec)];
           let line: string;
           try {
             const run = await timed(process.execPath, args);
