@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
 import { defaultDataDir, fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
 import { choiceOption, intOption } from './parsers.js';
+import { watchStopSignals } from './stopSignals.js';
 
 interface ServeFlags {
   host: string;
@@ -107,21 +108,6 @@ async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Pr
   }
 }
 
-/** Waits for SIGINT/SIGTERM; a second signal exits at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(sig);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 async function stop(server: Server, handle: AppHandle): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await handle.close();
@@ -132,6 +118,7 @@ async function stop(server: Server, handle: AppHandle): Promise<void> {
 }
 
 async function runServe(flags: ServeFlags): Promise<void> {
+  const signals = watchStopSignals((sig) => process.stdout.write(`${sig} during start-up: Atelier companion stopped\n`));
   checkFlags(flags);
   const tls = readTls(flags);
   const [{ createApp, listen }, { createLogger }, { openPresetsService }] = await Promise.all([
@@ -181,7 +168,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     out(`weights: ${engine.weights.source} (${engine.weights.layers.length} layers)`);
     out(`pairing token: ${token}${created ? `  (new; stored in ${tokenFile})` : ''}`);
     for (const w of listenWarnings(flags.host, tls !== undefined)) out(w);
-    const sig = await untilSignal();
+    signals.started();
+    const sig = await signals.signaled;
     logger.info({ signal: sig }, 'shutting down');
     await stop(bound.server, handle);
     out('Atelier companion stopped');
