@@ -135,12 +135,12 @@ async function runServe(flags: ServeFlags): Promise<void> {
   try {
     const { token, path: tokenFile, created } = await loadOrCreateToken(dataDir);
     // Team presets (SQLite in the data dir): the pairing token acts as the local team, `teams create` tokens as theirs.
-    teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), limits: flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {} });
+    teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), maxPixels: flags.maxPixels });
     handle = createApp({
       engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget },
       weightsInfo: { source: engine.weights.source, layers: engine.weights.layers },
       authenticate: teamPresets.authenticate,
-      presets: teamPresets.presets,
+      presets: teamPresets.store,
       dataDir,
       limits: {
         ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}),

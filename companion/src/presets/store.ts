@@ -16,11 +16,11 @@ import {
 import { describeZodError } from '../../../shared/describeZodError.js';
 import { openPresetsDb, type PresetsDb } from './db.js';
 import { PresetError } from './errors.js';
-import { collectGarbage, sha256Hex, sniffImageType, StyleImageFiles, type GcReport } from './images.js';
+import { collectGarbage, sha256Hex, StyleImageFiles, type GcReport } from './images.js';
 import { TeamRegistry } from './teams.js';
 
-/** Checks that bytes are a usable image and gives its size; throws (e.g. ImageError) when not. */
-export type ImageInspector = (data: Buffer) => Promise<{ width: number; height: number }>;
+/** Checks that bytes are a usable image and gives its size and MIME type; throws (e.g. ImageError) when not. */
+export type ImageInspector = (data: Buffer) => Promise<{ width: number; height: number; contentType: string }>;
 
 /** How to open a store. */
 export interface PresetStoreOptions {
@@ -408,8 +408,8 @@ export class PresetStore {
     }
     const prepared: PreparedStyle[] = [];
     for (const data of images) {
-      const { width, height } = await this.inspectImage(data);
-      prepared.push({ data, sha256: sha256Hex(data), contentType: sniffImageType(data), width, height });
+      const { width, height, contentType } = await this.inspectImage(data);
+      prepared.push({ data, sha256: sha256Hex(data), contentType, width, height });
     }
     return prepared;
   }
