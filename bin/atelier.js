@@ -15,3 +15,6 @@ if (existsSync(fileURLToPath(source))) {
   cli = await import('../dist/cli/atelier.mjs');
 }
 process.exitCode = await cli.main(process.argv.slice(2));
+// A failed command has nothing left to do: what a library abandoned (a wasm thread pool that
+// never came up) must not keep it alive after its one-line error.
+if (process.exitCode !== 0) setTimeout(() => process.exit(), 1000).unref();

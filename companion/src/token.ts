@@ -24,7 +24,7 @@ export function tokenPath(dataDir: string): string {
   return path.join(dataDir, TOKEN_FILE);
 }
 
-/** A fresh token: `atl_` + 32 random bytes, base64url. */
+/** A fresh token (the pairing token and team tokens alike): `atl_` + 32 random bytes, base64url. */
 export function generateToken(): string {
   return `atl_${randomBytes(32).toString('base64url')}`;
 }

@@ -56,7 +56,7 @@ export async function startCompanion(): Promise<Companion> {
     engine: { model, backend: { name: 'cpu', device: 'e2e cpu' }, speed: () => speed },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },
     authenticate: presets.authenticate,
-    presets: presets.presets,
+    presets: presets.store,
     dataDir,
     heartbeatMs: 500,
   });

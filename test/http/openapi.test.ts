@@ -17,7 +17,7 @@ let svc: PresetsService;
 beforeAll(async () => {
   const dataDir = tempDir('atelier-openapi-');
   svc = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
-  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.presets });
+  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
 });
 afterAll(async () => {
   await srv.close();

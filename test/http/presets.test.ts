@@ -26,7 +26,7 @@ beforeAll(async () => {
     dataDir,
     pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null),
   });
-  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.presets });
+  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
   A = { Authorization: `Bearer ${TOKEN_A}` };
   B = { Authorization: `Bearer ${svc.store.teams.create('Team B').token}` };
   styleA = await makePng(12, 10, { seed: 1 });

@@ -23,7 +23,7 @@ let style: Buffer;
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-plugin-presets-'));
   svc = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
-  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.presets });
+  srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
   designerA = new CompanionClient(srv.url, TOKEN_A);
   designerB = new CompanionClient(srv.url, TOKEN_A);
   style = await makePng(12, 10, { seed: 4 });

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { main } from '../../companion/src/cli.js';
 import { DEFAULT_TEAM } from '../../companion/src/presets/db.js';
 import { parseBundle } from '../../companion/src/presets/bundle.js';
-import { STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
+import { sha256Hex, STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
 import { PresetStore } from '../../companion/src/presets/store.js';
 import { jpegImage, pngImage, removeDir, tempDataDir } from './presetsFixtures.js';
@@ -158,6 +158,35 @@ describe('preset bundles via the CLI', () => {
     try {
       expect(store.list(L)).toEqual([]);
       expect(fs.readdirSync(path.join(dst, STYLE_IMAGES_DIR))).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it.each([
+    ['a non-image with its correct sha256', 'image'],
+    ['out-of-range params', 'params'],
+  ])('a bundle whose third preset has %s imports nothing, exit 2', async (_what, bad) => {
+    const bundle = JSON.parse(fs.readFileSync(bundleFile, 'utf8'));
+    expect(bundle.presets).toHaveLength(3);
+    const third = bundle.presets.sort((a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1))[2];
+    if (bad === 'image') {
+      const text = Buffer.from('this is not an image, but its hash is right');
+      const hash = sha256Hex(text);
+      bundle.images[hash] = { contentType: 'image/png', data: text.toString('base64') };
+      third.styles = [{ sha256: hash, weight: 1 }];
+    } else {
+      third.params = { ...third.params, iterations: 1e9 };
+    }
+    const dst = fresh();
+    const file = path.join(dst, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify(bundle));
+    const r = await cli('presets', 'import', file, '--data-dir', dst);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`preset '${third.name}'.*nothing was imported`));
+    const store = open(dst);
+    try {
+      expect(store.list(L)).toEqual([]);
     } finally {
       store.close();
     }

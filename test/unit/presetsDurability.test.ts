@@ -94,7 +94,7 @@ function runWriter(dataDir: string, tag: string, opts: { killAfter?: number; cou
 
 /** Reopens the store and checks it against the acknowledgements; returns how many presets it holds. */
 function verify(dataDir: string, acks: Acks[]): number {
-  const store = PresetStore.open({ dataDir, inspectImage: async () => ({ width: 1, height: 1 }) });
+  const store = PresetStore.open({ dataDir, inspectImage: async () => ({ width: 1, height: 1, contentType: 'image/png' }) });
   try {
     expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(store.db.pragma('foreign_key_check')).toEqual([]);

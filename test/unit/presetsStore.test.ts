@@ -124,6 +124,15 @@ describe('PresetStore', () => {
     expect(p.styles[0].weight).toBe(2);
   });
 
+  it('refuses __proto__ in params (as sent in JSON) like any unknown key, on create and patch', async () => {
+    const img = await pngImage(1);
+    const sneaky = JSON.parse('{"__proto__":{"iterations":1},"seed":3}') as Record<string, unknown>;
+    expect(await code(store.create(A, { name: 'x', params: sneaky }, [img]))).toBe('invalid_preset');
+    const p = await store.create(A, { name: 'x' }, [img]);
+    expect(await code(store.patch(A, p.id, p.version, { params: sneaky }))).toBe('invalid_preset');
+    expect(store.get(A, p.id)!.params).toEqual({});
+  });
+
   it('stores each image once and garbage-collects images no preset references', async () => {
     const a = await pngImage(1);
     const b = await pngImage(2);

@@ -37,11 +37,11 @@ function pngLike(seed: string, bytes: number, w: number, h: number): Buffer {
  * children would dominate the test's time, and durability does not depend on the check, so this
  * child validates the PNG header only.
  */
-async function headerInspector(data: Buffer): Promise<{ width: number; height: number }> {
+async function headerInspector(data: Buffer): Promise<{ width: number; height: number; contentType: string }> {
   if (data.length < 33 || data.readUInt32BE(0) !== 0x89504e47 || data.toString('latin1', 12, 16) !== 'IHDR') {
     throw new Error('not a PNG');
   }
-  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
+  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20), contentType: 'image/png' };
 }
 
 const ack = (line: string): void => {

@@ -18,7 +18,7 @@ export async function withStore<T>(dataDir: string | undefined, fn: (store: Pres
   try {
     return await fn(store);
   } catch (err) {
-    if (err instanceof PresetError && err.status < 500) throw new UsageError(err.message);
+    if (err instanceof PresetError && err.code !== 'store_corrupt') throw new UsageError(err.message);
     throw err;
   } finally {
     store.close();

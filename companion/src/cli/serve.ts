@@ -15,6 +15,7 @@ import type { OpenedEngine } from '../openEngine.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { defaultDataDir, fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
 import { choiceOption, intOption } from './parsers.js';
+import { watchStopSignals } from './stopSignals.js';
 
 interface ServeFlags {
   host: string;
@@ -110,21 +111,6 @@ async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Pr
   }
 }
 
-/** Waits for SIGINT/SIGTERM; a second signal exits at once. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(sig);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 async function stop(server: Server, handle: AppHandle): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await handle.close();
@@ -135,6 +121,7 @@ async function stop(server: Server, handle: AppHandle): Promise<void> {
 }
 
 async function runServe(flags: ServeFlags): Promise<void> {
+  const signals = watchStopSignals((sig) => process.stdout.write(`${sig} during start-up: Atelier companion stopped\n`));
   checkFlags(flags);
   const tls = readTls(flags);
   const [{ createApp, listen }, { createLogger }, { openPresetsService }] = await Promise.all([
@@ -151,14 +138,14 @@ async function runServe(flags: ServeFlags): Promise<void> {
   try {
     const { token, path: tokenFile, created } = await loadOrCreateToken(dataDir);
     // Team presets (SQLite in the data dir): the pairing token acts as the local team, `teams create` tokens as theirs.
-    teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), limits: flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {} });
+    teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), maxPixels: flags.maxPixels });
     // The engine's speed for GET /v1/info (clients estimate run times from it), measured once the server is up.
     let speed: MeasuredSpeed | null = null;
     handle = createApp({
       engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget, speed: () => speed },
       weightsInfo: { source: engine.weights.source, layers: engine.weights.layers },
       authenticate: teamPresets.authenticate,
-      presets: teamPresets.presets,
+      presets: teamPresets.store,
       dataDir,
       limits: {
         ...(flags.maxQueue !== undefined ? { maxQueue: flags.maxQueue } : {}),
@@ -192,7 +179,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
       },
       (err: unknown) => logger.warn({ err }, 'could not measure the engine speed'),
     );
-    const sig = await untilSignal();
+    signals.started();
+    const sig = await signals.signaled;
     logger.info({ signal: sig }, 'shutting down');
     await stop(bound.server, handle);
     out('Atelier companion stopped');

@@ -23,10 +23,11 @@ import { infoRouter } from './info.js';
 import { jobsRouter } from './jobs.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 import { openapiRouter } from './openapi.js';
+import { createPresetsRouter } from './presetsRouter.js';
 import { createServer, type TlsFiles } from './server.js';
 import type { StreamSet } from './sse.js';
 
-export type { AppDeps, PresetsDeps, ResolvedPreset } from './deps.js';
+export type { AppDeps } from './deps.js';
 export type { ServerLimits } from './limits.js';
 export type { TlsFiles } from './server.js';
 
@@ -79,7 +80,7 @@ export function createApp(deps: AppDeps): AppHandle {
     jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
-  if (deps.presets) app.use(`${API_PREFIX}/presets`, deps.presets.router);
+  if (deps.presets) app.use(`${API_PREFIX}/presets`, createPresetsRouter({ store: deps.presets, limits }));
   app.use(notFound);
   app.use(errorHandler(logger));
 

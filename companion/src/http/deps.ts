@@ -1,25 +1,11 @@
 /** What `createApp` is built from: the engine, auth, limits, and optional team presets. */
-import type { Router } from 'express';
 import type { Logger } from 'pino';
-import type { StylizeParamsInput } from '../../../shared/params.js';
 import type { Vgg19 } from '../engine/vgg19.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import type { RetentionOptions } from '../jobs/retention.js';
+import type { PresetStore } from '../presets/store.js';
 import type { Authenticate } from './auth.js';
 import type { ServerLimits } from './limits.js';
-
-/** A preset's styles and default params, as `POST /v1/jobs {presetId}` uses them. */
-export interface ResolvedPreset {
-  styles: Array<{ data: Buffer; weight: number }>;
-  params: StylizeParamsInput;
-}
-
-/** Team presets, provided by the presets store: a router mounted at /v1/presets and a resolver. */
-export interface PresetsDeps {
-  router: Router;
-  /** The preset of this team, or null when it does not exist (→ 404 `preset_not_found`). */
-  resolve(teamId: string, presetId: string): Promise<ResolvedPreset | null>;
-}
 
 /** Dependencies of the companion's Express app. */
 export interface AppDeps {
@@ -39,7 +25,8 @@ export interface AppDeps {
   /** Extra web origins answered with CORS besides `null` and Figma's (a team server's web clients). */
   allowedOrigins?: string[];
   logger?: Logger;
-  presets?: PresetsDeps;
+  /** Team presets: served at /v1/presets, and the styles of `POST /v1/jobs {presetId}`. */
+  presets?: PresetStore;
   retention?: Partial<RetentionOptions>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;

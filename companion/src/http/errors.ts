@@ -12,6 +12,7 @@ import { EngineError } from '../engine/errors.js';
 import { ImageError } from '../io/images.js';
 import { JobTooLargeError } from '../jobs/pixelBudget.js';
 import { QueueClosedError, QueueFullError } from '../jobs/queue.js';
+import { PresetError, type PresetErrorCode } from '../presets/errors.js';
 
 /** An error with its HTTP status and stable code. */
 export class HttpError extends Error {
@@ -49,6 +50,20 @@ const MULTER_MAP: Record<string, [number, string]> = {
   LIMIT_UNEXPECTED_FILE: [400, 'unexpected_file'],
 };
 
+const PRESET_STATUS: Record<PresetErrorCode, number> = {
+  not_found: 404,
+  name_taken: 409,
+  stale_version: 412,
+  precondition_required: 428,
+  invalid_preset: 400,
+  invalid_image: 400,
+  team_exists: 409,
+  team_not_found: 404,
+  invalid_team: 400,
+  invalid_bundle: 400,
+  store_corrupt: 500,
+};
+
 /** Engine codes caused by a request the weights cannot serve (well-formed but unprocessable). */
 const ENGINE_422 = new Set(['missing_layer', 'unsupported_layer']);
 
@@ -56,6 +71,10 @@ const ENGINE_422 = new Set(['missing_layer', 'unsupported_layer']);
 export function describeHttpError(err: unknown): { status: number; code: string; message: string; headers?: Record<string, string> } {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers };
   if (err instanceof ZodError) return { status: 400, code: 'bad_params', message: describeZodError(err) };
+  if (err instanceof PresetError) {
+    const status = PRESET_STATUS[err.code];
+    return status >= 500 ? { status, code: err.code, message: 'internal error; see the companion log' } : { status, code: err.code, message: err.message };
+  }
   if (err instanceof ImageError) return { status: IMAGE_STATUS[err.code] ?? 400, code: err.code, message: err.message };
   if (err instanceof EngineError) return { status: ENGINE_422.has(err.code) ? 422 : 400, code: err.code, message: err.message };
   if (err instanceof QueueFullError) {

@@ -14,7 +14,7 @@ import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { teamOf } from './auth.js';
-import type { PresetsDeps } from './deps.js';
+import type { PresetStore } from '../presets/store.js';
 import { HttpError } from './errors.js';
 import type { ServerLimits } from './limits.js';
 import { streamJobEvents, type StreamSet } from './sse.js';
@@ -27,7 +27,7 @@ export interface JobsRouterDeps {
   pixels: PixelBudget;
   model: Vgg19;
   limits: ServerLimits;
-  presets?: PresetsDeps;
+  presets?: Pick<PresetStore, 'resolve'>;
   heartbeatMs: number;
   /** How often an event stream re-checks its token. */
   reauthMs: number;

@@ -24,18 +24,13 @@ export interface PresetsRouterDeps {
 /** Multipart field names of preset uploads. */
 export const PRESET_FIELDS = { style: 'style', preset: 'preset' } as const;
 
-/** Maps store errors to HttpErrors for the app's one error mapper. */
-function toHttp(err: unknown): unknown {
-  return err instanceof PresetError ? new HttpError(err.status, err.code, err.message) : err;
-}
-
-/** Wraps an async handler so rejections reach the error mapper as HttpErrors. */
+/** Wraps an async handler so rejections reach the app's one error mapper. */
 function handle(fn: (req: Request, res: Response) => Promise<void> | void): RequestHandler {
   return async (req, res, next) => {
     try {
       await fn(req, res);
     } catch (err) {
-      next(toHttp(err));
+      next(err);
     }
   };
 }

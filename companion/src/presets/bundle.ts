@@ -153,21 +153,32 @@ export async function importBundle(
     }
   }
   const report: ImportReport = { created: [], unchanged: [], replaced: [], conflicts: [] };
+  const writes: Parameters<PresetStore['writeAll']>[1] = [];
   for (const p of bundle.presets) {
     const body = { name: p.name, params: p.params, blend: p.styles.map((s) => s.weight) };
     const files = p.styles.map((s) => images.get(s.sha256)!);
+    const label = `preset '${p.name}'`;
     const existing = store.getByName(teamId, p.name);
     if (!existing) {
-      await store.create(teamId, body, files);
+      writes.push({ label, input: body, styleImages: files });
       report.created.push(p.name);
     } else if (sameAs(existing, p)) {
       report.unchanged.push(p.name);
     } else if (options.overwrite) {
-      await store.replace(teamId, existing.id, existing.version, { ...body, name: existing.name }, files);
+      writes.push({ label, replace: { id: existing.id, version: existing.version }, input: { ...body, name: existing.name }, styleImages: files });
       report.replaced.push(p.name);
     } else {
       report.conflicts.push(p.name);
     }
+  }
+  try {
+    // All or nothing: every preset and image is validated before the first is written.
+    await store.writeAll(teamId, writes);
+  } catch (err) {
+    if (err instanceof PresetError && ['invalid_preset', 'invalid_image'].includes(err.code)) {
+      throw new PresetError('invalid_bundle', `invalid preset bundle: ${err.message}; nothing was imported`);
+    }
+    throw err;
   }
   return report;
 }

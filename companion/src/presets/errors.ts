@@ -1,4 +1,4 @@
-/** Errors of the preset store, each with a stable `code` and the HTTP status it maps to. */
+/** Errors of the preset store, each with a stable `code`; messages are safe to show (never another team's data). */
 
 /** Stable error codes of the preset store and team registry. */
 export type PresetErrorCode =
@@ -14,35 +14,14 @@ export type PresetErrorCode =
   | 'invalid_bundle'
   | 'store_corrupt';
 
-const STATUS: Record<PresetErrorCode, number> = {
-  not_found: 404,
-  name_taken: 409,
-  stale_version: 412,
-  precondition_required: 428,
-  invalid_preset: 400,
-  invalid_image: 400,
-  team_exists: 409,
-  team_not_found: 404,
-  invalid_team: 400,
-  invalid_bundle: 400,
-  store_corrupt: 500,
-};
-
-/** A preset/team failure the caller can act on; `status` is the HTTP status it maps to. */
+/** A preset/team failure the caller can act on (http/errors.ts maps its code to an HTTP status). */
 export class PresetError extends Error {
-  readonly status: number;
-  readonly statusCode: number;
-  /** Safe to show to API clients (never contains another team's data). */
-  readonly expose = true;
-
   constructor(
     readonly code: PresetErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PresetError';
-    this.status = options?.status ?? STATUS[code];
-    this.statusCode = this.status;
   }
 }

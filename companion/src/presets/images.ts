@@ -21,18 +21,6 @@ export function sha256Hex(data: Uint8Array): string {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-/** The MIME type of an image from its first bytes (PNG, JPEG, WebP, GIF, AVIF, TIFF), or octet-stream. */
-export function sniffImageType(data: Uint8Array): string {
-  const b = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 16));
-  if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47) return 'image/png';
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  if (b.length >= 6 && b.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
-  if (b.length >= 12 && b.toString('latin1', 4, 8) === 'ftyp' && /^avi[fs]$/.test(b.toString('latin1', 8, 12))) return 'image/avif';
-  if (b.length >= 4 && (b.toString('latin1', 0, 4) === 'II*\0' || b.toString('latin1', 0, 4) === 'MM\0*')) return 'image/tiff';
-  return 'application/octet-stream';
-}
-
 /** fsyncs a directory so a rename or unlink in it is durable (a no-op where the OS refuses, e.g. Windows). */
 function fsyncDir(dir: string): void {
   let fd: number | undefined;

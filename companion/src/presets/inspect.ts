@@ -4,12 +4,14 @@ import type { ImageInspector } from './store.js';
 
 /**
  * An inspector that decodes the image (ImageError on empty, unsupported, damaged or > maxPixels
- * input). io/images.ts is loaded on first use, so CLI commands that store no image stay fast.
+ * input); its MIME type is the format sharp read from the header. io/images.ts is loaded on first
+ * use, so CLI commands that store no image stay fast.
  */
 export function decodingInspector(maxPixels: number = DEFAULT_MAX_PIXELS): ImageInspector {
   return async (data) => {
-    const { decodeImage } = await import('../io/images.js');
+    const { decodeImage, readImageHeader } = await import('../io/images.js');
+    const { format } = await readImageHeader(data, { maxPixels });
     const img = await decodeImage(data, { maxPixels });
-    return { width: img.width, height: img.height };
+    return { width: img.width, height: img.height, contentType: `image/${format}` };
   };
 }

@@ -16,11 +16,11 @@ import {
 import { describeZodError } from '../../../shared/describeZodError.js';
 import { openPresetsDb, type PresetsDb } from './db.js';
 import { PresetError } from './errors.js';
-import { collectGarbage, sha256Hex, sniffImageType, StyleImageFiles, type GcReport } from './images.js';
+import { collectGarbage, sha256Hex, StyleImageFiles, type GcReport } from './images.js';
 import { TeamRegistry } from './teams.js';
 
-/** Checks that bytes are a usable image and gives its size; throws (e.g. ImageError) when not. */
-export type ImageInspector = (data: Buffer) => Promise<{ width: number; height: number }>;
+/** Checks that bytes are a usable image and gives its size and MIME type; throws (e.g. ImageError) when not. */
+export type ImageInspector = (data: Buffer) => Promise<{ width: number; height: number; contentType: string }>;
 
 /** How to open a store. */
 export interface PresetStoreOptions {
@@ -169,6 +169,50 @@ export class PresetStore {
       this.insertStyles(id, styles, weights);
     });
     return this.get(teamId, id)!;
+  }
+
+  /**
+   * Creates or replaces several presets all or nothing: every input and image is validated before
+   * anything is written, then all rows are written in one transaction. A failure names the item
+   * (`label`) and leaves the store as it was.
+   */
+  async writeAll(teamId: string, items: Array<{ label: string; replace?: { id: string; version: number }; input: unknown; styleImages: Buffer[] }>): Promise<void> {
+    const checked: Array<{ name: string; params: StylizeParamsInput; weights: number[]; styles: PreparedStyle[]; replace?: { id: string; version: number } }> = [];
+    for (const item of items) {
+      try {
+        const parsed = presetInputSchema.safeParse(item.input);
+        if (!parsed.success) throw invalid(parsed.error, 'preset');
+        const { params, blend: paramBlend } = takeBlend(parsed.data.params);
+        const weights = this.weightsFor(item.styleImages.length, parsed.data.blend ?? paramBlend);
+        checked.push({ name: parsed.data.name, params, weights, styles: await this.inspectStyles(item.styleImages), replace: item.replace });
+      } catch (err) {
+        throw new PresetError(err instanceof PresetError ? err.code : 'invalid_image', `${item.label}: ${(err as Error).message}`);
+      }
+    }
+    for (const c of checked) await this.writeFiles(c.styles);
+    const now = new Date().toISOString();
+    this.commitOrSweep(() => {
+      for (const c of checked) {
+        this.ensureImages(c.styles);
+        if (c.replace) {
+          this.checkVersion(teamId, c.replace.id, c.replace.version);
+          this.assertNameFree(teamId, c.name, c.replace.id);
+          this.db.prepare('DELETE FROM preset_styles WHERE preset_id = ?').run(c.replace.id);
+          this.insertStyles(c.replace.id, c.styles, c.weights);
+          this.db
+            .prepare('UPDATE presets SET name = ?, params = ?, version = version + 1, updated_at = ? WHERE id = ? AND team_id = ?')
+            .run(c.name, JSON.stringify(c.params), now, c.replace.id, teamId);
+        } else {
+          this.assertNameFree(teamId, c.name, null);
+          const id = crypto.randomUUID();
+          this.db
+            .prepare('INSERT INTO presets (id, team_id, name, params, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+            .run(id, teamId, c.name, JSON.stringify(c.params), now, now);
+          this.insertStyles(id, c.styles, c.weights);
+        }
+      }
+    });
+    this.gc();
   }
 
   /**
@@ -348,18 +392,29 @@ export class PresetStore {
     return blend;
   }
 
+  /** Validates (decodes) style images and writes their files durably. */
   private async prepareStyles(images: Buffer[]): Promise<PreparedStyle[]> {
+    const prepared = await this.inspectStyles(images);
+    await this.writeFiles(prepared);
+    return prepared;
+  }
+
+  /** Validates style images (count, decoding) without writing anything. */
+  private async inspectStyles(images: Buffer[]): Promise<PreparedStyle[]> {
     if (images.length === 0) throw new PresetError('invalid_preset', 'a preset needs at least one style image');
     if (images.length > PARAM_LIMITS.maxStyles) {
       throw new PresetError('invalid_preset', `a preset has at most ${PARAM_LIMITS.maxStyles} style images`);
     }
     const prepared: PreparedStyle[] = [];
     for (const data of images) {
-      const { width, height } = await this.inspectImage(data);
-      prepared.push({ data, sha256: sha256Hex(data), contentType: sniffImageType(data), width, height });
+      const { width, height, contentType } = await this.inspectImage(data);
+      prepared.push({ data, sha256: sha256Hex(data), contentType, width, height });
     }
-    for (const s of prepared) await this.files.write(s.sha256, s.data);
     return prepared;
+  }
+
+  private async writeFiles(styles: PreparedStyle[]): Promise<void> {
+    for (const s of styles) await this.files.write(s.sha256, s.data);
   }
 
   /** Inside a write transaction: (re)writes files a concurrent GC removed, and records the images. */

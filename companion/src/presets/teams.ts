@@ -4,6 +4,7 @@
  * token is the companion's pairing token (token.ts), checked first by `teamAuthenticator`.
  */
 import crypto from 'node:crypto';
+import { generateToken } from '../token.js';
 import { DEFAULT_TEAM, type PresetsDb } from './db.js';
 import { PresetError } from './errors.js';
 
@@ -29,11 +30,6 @@ interface TeamRow {
 /** sha256 of a token, hex: what the database stores. */
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** A new random team token (256 bits, URL-safe). */
-export function generateToken(): string {
-  return `atl_${crypto.randomBytes(32).toString('base64url')}`;
 }
 
 function toTeam(row: TeamRow): Team {

@@ -12,10 +12,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import { ownedName, sweepDeadWriters } from '../../io/deadWriters.js';
 
 const SIMD_FILE = 'tfjs-backend-wasm-simd.wasm';
 const MAIN_SCRIPT = 'tfjs-backend-wasm-threaded-simd.js';
 const MAIN_SCRIPT_PREFIX = 'var WasmBackendModuleThreadedSimd';
+/** Temp folders of the worker scripts: `atelier-wasm-<pid>-XXXXXX` (swept at start once their process is gone). */
+const SCRIPT_DIR_PREFIX = 'atelier-wasm-';
 /** The node bundle's copy of the Emscripten script refers to these rollup-hoisted requires. */
 const MAIN_SCRIPT_PRELUDE =
   "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks')," +
@@ -80,7 +83,8 @@ async function withFileServedWorkers<T>(wasmDir: string, threads: number, init: 
       return originalCreate(obj as Blob);
     }
     if (!scriptDir) {
-      scriptDir = mkdtempSync(path.join(tmpdir(), 'atelier-wasm-'));
+      sweepDeadWriters(tmpdir(), SCRIPT_DIR_PREFIX);
+      scriptDir = mkdtempSync(path.join(tmpdir(), ownedName(SCRIPT_DIR_PREFIX, '')));
       process.once('exit', removeWorkerScripts);
     }
     const mainPath = path.join(scriptDir, 'tfjs-backend-wasm-threaded-simd.cjs');
@@ -99,15 +103,84 @@ async function withFileServedWorkers<T>(wasmDir: string, threads: number, init: 
   }
 }
 
+type WorkerClass = typeof import('node:worker_threads').Worker;
+
+/**
+ * Runs `init` and rejects at once when a pool worker exits before it reported `loaded`: such a
+ * pool never comes up (tfjs waits for every worker), so there is no point waiting for the
+ * watchdog. Emscripten creates its workers with the global `Worker` it assigns while the module
+ * initialises; a property with a setter lets us hand it a subclass that watches each worker.
+ */
+async function failOnDeadPoolWorker<T>(init: () => Promise<T>): Promise<T> {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  let base: WorkerClass | undefined;
+  let watched: WorkerClass | undefined;
+  let fail!: (err: Error) => void;
+  const died = new Promise<never>((_, reject) => (fail = reject));
+  const watch = (Base: WorkerClass): WorkerClass =>
+    class WatchedWorker extends Base {
+      constructor(...args: ConstructorParameters<WorkerClass>) {
+        super(...args);
+        let loaded = false;
+        this.on('message', (m: { cmd?: string } | null) => {
+          if (m?.cmd === 'loaded') loaded = true;
+        });
+        this.on('exit', (code) => {
+          if (!loaded) fail(new Error(`a thread-pool worker exited (code ${code}) before it was ready`));
+        });
+      }
+    };
+  Object.defineProperty(globalThis, 'Worker', {
+    configurable: true,
+    get: () => (base ? (watched ??= watch(base)) : undefined),
+    set: (v: WorkerClass) => {
+      base = v;
+      watched = undefined;
+    },
+  });
+  try {
+    return await Promise.race([init(), died]);
+  } finally {
+    delete (globalThis as { Worker?: unknown }).Worker;
+    if (saved) Object.defineProperty(globalThis, 'Worker', saved);
+    else if (base) (globalThis as { Worker?: unknown }).Worker = base;
+  }
+}
+
 /** Removes the temporary worker scripts (after the backend is gone). */
 export function removeWorkerScripts(): void {
   if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
   scriptDir = undefined;
 }
 
+/** How long the thread pool may take to come up before the watchdog gives up on that attempt. */
+export function wasmStartTimeoutMs(): number {
+  const env = Number(process.env.ATELIER_WASM_START_TIMEOUT_MS);
+  return Number.isFinite(env) && env > 0 ? env : 60_000;
+}
+
+/**
+ * Resolves with `start()`'s result, or rejects after `ms`. The timer is deliberately ref'd: when a
+ * pool worker dies before reporting back, tfjs's promise never settles and nothing else keeps the
+ * event loop alive, so without it Node exits 13 ("unsettled top-level await") without a word.
+ */
+export async function withWatchdog<T>(ms: number, start: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not come up within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}`)), ms);
+  });
+  try {
+    return await Promise.race([start(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Initialises and activates the wasm backend with `threads` threads (1 = the plain SIMD build).
- * Returns null (with the reason thrown away by tfjs) when tf.setBackend fails.
+ * A thread pool that does not come up (a worker that exits right after coming online leaves
+ * tfjs waiting forever) is detected at once, or by the watchdog after a minute, and started once
+ * more from scratch; a second failure throws.
  */
 export async function initWasm(threads: number): Promise<WasmSetup> {
   const wasmDir = findWasmDir();
@@ -118,7 +191,21 @@ export async function initWasm(threads: number): Promise<WasmSetup> {
   const useThreads = threads > 1;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', useThreads);
   if (useThreads) tfwasm.setThreadsCount(threads);
-  const ok = await withFileServedWorkers(wasmDir, threads, () => tf.setBackend('wasm'));
+  const what = `the wasm backend's thread pool (${threads} thread${threads === 1 ? '' : 's'})`;
+  const attempt = (): Promise<boolean> =>
+    withWatchdog(wasmStartTimeoutMs(), () => failOnDeadPoolWorker(() => withFileServedWorkers(wasmDir, threads, () => tf.setBackend('wasm'))));
+  let ok: boolean;
+  try {
+    ok = await attempt();
+  } catch (first) {
+    // Each tf.setBackend call builds a fresh Emscripten module and pool; the stuck one is abandoned.
+    process.emitWarning(`${what} failed to start (${(first as Error).message}); retrying once`);
+    try {
+      ok = await attempt();
+    } catch (second) {
+      throw new Error(`${what} failed to start twice (${(second as Error).message}); set ATELIER_WASM_THREADS=1 to run without threads`);
+    }
+  }
   if (!ok) throw new Error('tf.setBackend("wasm") failed');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   return { threads: useThreads ? tfwasm.getThreadsCount() : 1, simd, wasmDir };
