@@ -1,7 +1,7 @@
 /**
  * The published package, as a user gets it: `npm pack` (prepack builds the compiled CLI and the
  * plugin), installed into an empty project without dev dependencies, then `atelier --help`,
- * `plugin path`, `weights install --from` the real block1-3 weights, a 64-px `stylize` and `serve`
+ * `plugin path`, `weights install --from` the real block1-3 weights, `doctor`, a 64-px `stylize` and `serve`
  * answering /v1/health, all from the installed package.
  *
  * Offline-safe: the install takes packages from npm's cache (`--prefer-offline`, filled by the
@@ -80,8 +80,9 @@ describe('the packed package, installed into an empty project', () => {
     expect(JSON.parse(readFileSync(stdout.trim(), 'utf8')).main).toBe('main.js');
   });
 
-  it.skipIf(!existsSync(sharedWeights))('weights install --from, a 64-px stylize, and serve answering /v1/health', async () => {
+  it.skipIf(!existsSync(sharedWeights))('weights install --from, doctor, a 64-px stylize, and serve answering /v1/health', async () => {
     await cli(['weights', 'install', '--from', sharedWeights]);
+    expect(JSON.parse((await cli(['doctor', '--json', '--no-backends'])).stdout)).toMatchObject({ ok: true, weights: { installed: true } });
     const out = path.join(project, 'out.png');
     const { stdout } = await cli(['stylize', path.join(images, 'tubingen.jpg'), path.join(images, 'starry_night.jpg'), '-o', out, '--size', '64', '--iterations', '2', '--backend', 'wasm', '--json']);
     expect(JSON.parse(stdout)).toMatchObject({ backend: 'wasm', width: 64 });
