@@ -46,7 +46,9 @@ beforeAll(async () => {
 
   project = tempDir('atelier-install-');
   home = path.join(project, 'home');
-  writeFileSync(path.join(project, 'package.json'), '{"name":"empty-project","private":true}\n');
+  // better-sqlite3 pinned to the repo's version, whose compiled binary is copied in below.
+  const sqlite = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')).version as string;
+  writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'empty-project', private: true, overrides: { 'better-sqlite3': sqlite(repoRoot) } })}\n`);
   const started = performance.now();
   await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund', tarball], {
     cwd: project,
@@ -54,7 +56,6 @@ beforeAll(async () => {
     timeout: 600_000,
   });
   console.log(`packed ${path.basename(tarball)} (${(statSync(tarball).size / 1024).toFixed(0)} KiB); installed into an empty project in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const sqlite = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')).version as string;
   expect(sqlite(project)).toBe(sqlite(repoRoot));
   const built = 'node_modules/better-sqlite3/build/Release';
   mkdirSync(path.join(project, built), { recursive: true });
