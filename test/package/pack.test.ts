@@ -1,7 +1,7 @@
 /**
  * The published package, as a user gets it: `npm pack` (prepack builds the compiled CLI and the
  * plugin), installed into an empty project without dev dependencies, then `atelier --help`,
- * `plugin path`, `weights install --from` the real block1-3 weights, a 64-px `stylize` and `serve`
+ * `plugin path`, `weights install --from` the real block1-3 weights, `doctor`, a 64-px `stylize` and `serve`
  * answering /v1/health, all from the installed package.
  *
  * Offline-safe: the install takes packages from npm's cache (`--prefer-offline`, filled by the
@@ -46,7 +46,9 @@ beforeAll(async () => {
 
   project = tempDir('atelier-install-');
   home = path.join(project, 'home');
-  writeFileSync(path.join(project, 'package.json'), '{"name":"empty-project","private":true}\n');
+  // better-sqlite3 pinned to the repo's version, whose compiled binary is copied in below.
+  const sqlite = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')).version as string;
+  writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'empty-project', private: true, overrides: { 'better-sqlite3': sqlite(repoRoot) } })}\n`);
   const started = performance.now();
   await run('npm', ['install', '--prefer-offline', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund', tarball], {
     cwd: project,
@@ -54,7 +56,6 @@ beforeAll(async () => {
     timeout: 600_000,
   });
   console.log(`packed ${path.basename(tarball)} (${(statSync(tarball).size / 1024).toFixed(0)} KiB); installed into an empty project in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const sqlite = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')).version as string;
   expect(sqlite(project)).toBe(sqlite(repoRoot));
   const built = 'node_modules/better-sqlite3/build/Release';
   mkdirSync(path.join(project, built), { recursive: true });
@@ -80,8 +81,9 @@ describe('the packed package, installed into an empty project', () => {
     expect(JSON.parse(readFileSync(stdout.trim(), 'utf8')).main).toBe('main.js');
   });
 
-  it.skipIf(!existsSync(sharedWeights))('weights install --from, a 64-px stylize, and serve answering /v1/health', async () => {
+  it.skipIf(!existsSync(sharedWeights))('weights install --from, doctor, a 64-px stylize, and serve answering /v1/health', async () => {
     await cli(['weights', 'install', '--from', sharedWeights]);
+    expect(JSON.parse((await cli(['doctor', '--json', '--no-backends'])).stdout)).toMatchObject({ ok: true, weights: { installed: true } });
     const out = path.join(project, 'out.png');
     const { stdout } = await cli(['stylize', path.join(images, 'tubingen.jpg'), path.join(images, 'starry_night.jpg'), '-o', out, '--size', '64', '--iterations', '2', '--backend', 'wasm', '--json']);
     expect(JSON.parse(stdout)).toMatchObject({ backend: 'wasm', width: 64 });
