@@ -7,7 +7,7 @@ import type { Preset } from '../../../shared/presets.js';
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
 import { controlsToParams, DEFAULT_CONTROLS, estimateRunSeconds, formatEstimate, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
-import type { MeasuredSpeed } from '../../../shared/schedule.js';
+import { planSchedule, type MeasuredSpeed } from '../../../shared/schedule.js';
 import { checkParams, fallbackLabel } from './checkParams.js';
 import { byId, h } from './dom.js';
 
@@ -133,7 +133,8 @@ export class ControlsPane {
       estimate.textContent = seconds === null ? '' : formatEstimate(seconds);
       b.title = seconds === null ? '' : `about ${formatEstimate(seconds).slice(1)} on this companion, at the largest size`;
     }
-    const scalesText = q.scales === 'auto' ? ' · coarse to fine' : q.scales > 1 ? ` · ${q.scales} scales` : '';
+    const scales = planSchedule(cap, q.scales, iterations);
+    const scalesText = scales.length > 1 ? ` · ${scales.length} scales from ${scales[0].side} px` : '';
     el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${scalesText}${from}`;
     el.preserve.checked = c.preserveColors;
     el.replaceFill.checked = c.replaceFill;
