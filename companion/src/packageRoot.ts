@@ -19,3 +19,15 @@ export function packageRoot(): string {
 export function pluginManifestPath(): string {
   return path.join(packageRoot(), 'plugin', 'dist', 'manifest.json');
 }
+
+/**
+ * How the user runs Atelier here, for the commands messages tell them to run: `npx atelier` in a
+ * clone (sources present, no global bin), `atelier` from an installed package (or a bundle).
+ */
+export function atelierCommand(): string {
+  try {
+    return existsSync(path.join(packageRoot(), 'companion', 'src', 'cli.ts')) ? 'npx atelier' : 'atelier';
+  } catch {
+    return 'atelier';
+  }
+}

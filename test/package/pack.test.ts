@@ -82,6 +82,13 @@ describe('the packed package, installed into an empty project', () => {
   });
 
   it.skipIf(!existsSync(sharedWeights))('weights install --from, doctor, a 64-px stylize, and serve answering /v1/health', async () => {
+    // Without weights, doctor exits 1 naming the fix as an installed user types it (no npx).
+    const before = await run(process.execPath, [atelier, 'doctor', '--json', '--no-backends'], { cwd: project, env: { ...process.env, ATELIER_HOME: home } }).then(
+      () => null,
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(before?.code).toBe(1);
+    expect(JSON.parse(before!.stdout).problems[0].fix).toMatch(/^atelier weights install/);
     await cli(['weights', 'install', '--from', sharedWeights]);
     expect(JSON.parse((await cli(['doctor', '--json', '--no-backends'])).stdout)).toMatchObject({ ok: true, weights: { installed: true } });
     const out = path.join(project, 'out.png');

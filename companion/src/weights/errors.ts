@@ -1,5 +1,6 @@
 /** Errors of weights loading and installation, with stable codes (they are EngineErrors for the CLI/HTTP mappers). */
 import { EngineError } from '../engine/errors.js';
+import { atelierCommand } from '../packageRoot.js';
 
 /** Stable codes of `WeightsError`. */
 export type WeightsErrorCode = 'bad_weights' | 'weights_not_found' | 'weights_missing' | 'download_failed' | 'checksum_mismatch';
@@ -15,8 +16,8 @@ export class WeightsError extends EngineError {
   }
 }
 
-/** The exact command that installs the weights. */
-export const INSTALL_COMMAND = 'npx atelier weights install';
+/** The exact command that installs the weights (`npx atelier …` in a clone, `atelier …` when installed). */
+export const INSTALL_COMMAND = `${atelierCommand()} weights install`;
 
 /** No weights are installed (or `--weights PATH` does not exist); the message is one line saying what to run. */
 export class WeightsMissingError extends WeightsError {

@@ -94,9 +94,13 @@ async function withFileServedWorkers<T>(wasmDir: string, threads: number, init: 
     writeFileSync(workerPath, text.replace('importScripts(objectUrl)', `importScripts(${JSON.stringify(mainPath)})`));
     return workerPath;
   };
+  // Emscripten unrefs its pthread workers, so while they load nothing keeps Node's event loop
+  // alive: on a busy machine the process then exited (code 13) before tf.setBackend resolved.
+  const keepAlive = setInterval(() => undefined, 1000);
   try {
     return await init();
   } finally {
+    clearInterval(keepAlive);
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreate;
     os.cpus = originalCpus;
