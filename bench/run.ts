@@ -10,6 +10,8 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   server: { about: 'end-to-end job latency through the companion vs the engine directly, and time to first preview', load: () => import('./server.js') },
   ops: { about: 'fast ops (custom gradients, fused conv) vs stock TF.js ops, same loss+gradient', load: () => import('./ops.js') },
   adam: { about: 'wall time of N Adam iterations through the engine (compare torch_gatys.py --adam-iters)', load: () => import('./adam.js') },
+  'queued-memory': { about: 'memory held by N queued submissions of a 63 MP all-zero PNG, and the answers', load: () => import('./queuedMemory.js') },
+  'preset-timing': { about: 'cross-team timing oracle of the preset store: already-stored vs new bytes', load: () => import('./presetTiming.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
 };
