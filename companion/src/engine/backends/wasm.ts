@@ -5,7 +5,7 @@
  * here both are written to temporary files while the backend initialises, so the Emscripten
  * pthread pool runs on worker_threads.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,24 @@ export function findWasmDir(): string {
   return found;
 }
 
+/** Contents of the worker scripts written so far, by path. */
+const written = new Map<string, string>();
+
+/**
+ * Writes a worker script unless it already holds this text. Emscripten asks for the worker URL once
+ * per pool worker: rewriting the files each time truncated them under workers that were still
+ * loading them, which then ran an empty script and exited (code 0) before reporting `loaded` —
+ * the pool never came up and Node exited 13 (about 15% of `serve --backend onnx` starts). A
+ * changed text goes through a temporary file and a rename, so a reader never sees half of it.
+ */
+function writeOnce(file: string, text: string): void {
+  if (written.get(file) === text) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+  written.set(file, text);
+}
+
 /**
  * Runs `init` with Blob and URL.createObjectURL patched so that the threaded Emscripten module's
  * worker script (and the main script it imports) are served from files that worker_threads can load.
@@ -90,8 +108,8 @@ async function withFileServedWorkers<T>(wasmDir: string, threads: number, init: 
     const mainPath = path.join(scriptDir, 'tfjs-backend-wasm-threaded-simd.cjs');
     const workerPath = path.join(scriptDir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
     const original = [path.join(wasmDir, MAIN_SCRIPT), path.join(wasmDir, '..', 'wasm-out', MAIN_SCRIPT)].find(existsSync);
-    writeFileSync(mainPath, original ? readFileSync(original, 'utf8') : MAIN_SCRIPT_PRELUDE + mainScript);
-    writeFileSync(workerPath, text.replace('importScripts(objectUrl)', `importScripts(${JSON.stringify(mainPath)})`));
+    writeOnce(mainPath, original ? readFileSync(original, 'utf8') : MAIN_SCRIPT_PRELUDE + mainScript);
+    writeOnce(workerPath, text.replace('importScripts(objectUrl)', `importScripts(${JSON.stringify(mainPath)})`));
     return workerPath;
   };
   // Emscripten unrefs its pthread workers, so while they load nothing keeps Node's event loop
@@ -155,6 +173,7 @@ async function failOnDeadPoolWorker<T>(init: () => Promise<T>): Promise<T> {
 export function removeWorkerScripts(): void {
   if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
   scriptDir = undefined;
+  written.clear();
 }
 
 /** How long the thread pool may take to come up before the watchdog gives up on that attempt. */
