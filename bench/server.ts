@@ -133,8 +133,10 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   try {
+    // The server's warm-up comes first: it is the companion's first job, which also builds the graphs of each scale.
+    const cold = await viaServer();
+    console.log(`  first job of the companion (cold): ${fmtS(cold.total)} s, first preview ${cold.firstPreview === null ? '-' : `${fmtS(cold.firstPreview)} s`} after submit`);
     await direct();
-    await viaServer();
     const d: number[] = [];
     const s: number[] = [];
     const fp: number[] = [];
