@@ -127,6 +127,18 @@ describe('stylize', () => {
     tf.dispose([r.image, init]);
   });
 
+  it("Adam reads losses back sparsely at every scale, whatever the scale's own iteration budget", async () => {
+    const seen: Progress[] = [];
+    const r = await stylize(model, { content, styles: [style], params: params({ size: 48, scales: 2, iterations: 12, optimizer: 'adam', learningRate: 5 }), onProgress: (p) => seen.push(p) });
+    r.image.dispose();
+    // The coarse scale runs 24 iterations: past the final scale's 12 its losses are still read every 10th evaluation only.
+    const coarse = seen.filter((p) => p.scale === 1).map((p) => p.losses.total);
+    expect(coarse).toHaveLength(24);
+    expect(new Set(coarse.slice(9, 19)).size).toBe(1); // evaluations 10..19 report the loss read at 10
+    expect(coarse[19]).not.toBe(coarse[18]); // read again at 20
+    expect(coarse[23]).not.toBe(coarse[22]); // and at the scale's last
+  });
+
   it('keeps the content chroma with originalColors', async () => {
     const r = await stylize(model, { content, styles: [style], params: params({ originalColors: true, iterations: 4 }) });
     const small = resizeImage(content, 24, 32);

@@ -70,7 +70,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
         const init: tf.Tensor4D = image ? warmStart(image, content) : initialImage(req, content, size);
         image?.dispose();
         image = null;
-        optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params)));
+        optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params, planned)));
         init.dispose();
         eta.scaleReady(s);
 
@@ -178,11 +178,11 @@ async function evaluateTerms(objective: Objective, x: tf.Tensor4D): Promise<Loss
  */
 const ADAM_LOSS_READ_EVERY = 10;
 
-/** When the evaluator must read the loss back: evaluation number (1-based) → read or not. */
-function lossReadsFor(params: StylizeParams): (evaluation: number) => boolean {
+/** When the evaluator of a scale with `planned` iterations must read the loss back: evaluation number (1-based) → read or not. */
+function lossReadsFor(params: StylizeParams, planned: number): (evaluation: number) => boolean {
   if (params.optimizer !== 'adam') return () => true;
   const every = params.previewEvery > 0 ? Math.min(ADAM_LOSS_READ_EVERY, params.previewEvery) : ADAM_LOSS_READ_EVERY;
-  return (n) => n === 1 || n % every === 0 || n >= params.iterations;
+  return (n) => n === 1 || n % every === 0 || n >= planned;
 }
 
 /** The loss+gradient function the optimiser calls: checks for cancellation, reads the terms back when it must. */
