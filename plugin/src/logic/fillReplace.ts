@@ -10,6 +10,7 @@
  * Atelier's image: a fill the designer changed since is their edit, and it is kept.
  */
 import type { Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
+import { decodeRecord } from './pluginData.js';
 
 /** Private plugin-data key of the saved fill (JSON of SavedFill). */
 export const FILL_KEY = 'atelier.fill';
@@ -41,14 +42,7 @@ export function encodeFill(f: SavedFill): string {
 
 /** Parses plugin data back into a SavedFill; `null` when empty or not ours. */
 export function decodeFill(text: string): SavedFill | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as Partial<SavedFill>;
-    if (v?.v !== 1 || !Array.isArray(v.fills) || typeof v.fillStyleId !== 'string' || typeof v.imageHash !== 'string') return null;
-    return v as SavedFill;
-  } catch {
-    return null;
-  }
+  return decodeRecord<SavedFill>(text, (v) => v.v === 1 && Array.isArray(v.fills) && typeof v.fillStyleId === 'string' && typeof v.imageHash === 'string');
 }
 
 /** True while the layer's fill is still exactly the image Atelier applied. */

@@ -3,6 +3,7 @@
  * can see which style and settings produced it and re-run it.
  */
 import type { StylizeParamsInput } from '../../../shared/params.js';
+import { decodeRecord } from './pluginData.js';
 
 /** Shared plugin-data namespace (≥ 3 alphanumeric characters, as Figma requires). */
 export const PROVENANCE_NAMESPACE = 'atelier';
@@ -32,14 +33,7 @@ export function encodeProvenance(p: Provenance): string {
 
 /** Parses stored provenance; `null` when empty or malformed. */
 export function decodeProvenance(text: string): Provenance | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as Partial<Provenance>;
-    if (v?.v !== 1 || typeof v.jobId !== 'string' || typeof v.style !== 'object' || v.style === null || typeof v.params !== 'object') return null;
-    return v as Provenance;
-  } catch {
-    return null;
-  }
+  return decodeRecord<Provenance>(text, (v) => v.v === 1 && typeof v.jobId === 'string' && typeof v.style === 'object' && v.style !== null && typeof v.params === 'object');
 }
 
 /** A one-line human description: `Style "Monet" (preset) · strength … · 2024-…`. */

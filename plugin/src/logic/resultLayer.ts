@@ -10,6 +10,7 @@
  * duplicated pair, when it is a sibling with the same pair id).
  */
 import type { ImagePaint } from '@figma/plugin-typings/plugin-api-standalone.js';
+import { decodeRecord } from './pluginData.js';
 
 /** Private plugin-data key of the link (JSON of Link). */
 export const LINK_KEY = 'atelier.link';
@@ -48,14 +49,7 @@ export function encodeLink(link: Link): string {
 
 /** Parses plugin data back into a Link; `null` when empty or not ours. */
 export function decodeLink(text: string): Link | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as Partial<Link>;
-    if (v?.v !== 2 || (v.role !== 'original' && v.role !== 'result') || typeof v.pair !== 'string' || typeof v.partnerId !== 'string') return null;
-    return v as Link;
-  } catch {
-    return null;
-  }
+  return decodeRecord<Link>(text, (v) => v.v === 2 && (v.role === 'original' || v.role === 'result') && typeof v.pair === 'string' && typeof v.partnerId === 'string');
 }
 
 /** A layer as seen for pairing: its id, parent id and link. */
