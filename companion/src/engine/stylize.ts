@@ -1,14 +1,15 @@
 /**
  * The multi-scale driver: (content, styles, params) → image. Read it top to bottom:
  * check the request, plan the layers and the scales, then for each scale (coarse to fine) build
- * the objective, initialise the image (content / seeded noise / given image, or the previous scale
- * upsampled), run the optimiser with progress, previews and cancellation, and finally apply the
- * original colours. Every tensor created here is disposed on success, failure and cancel.
+ * the objective, initialise the image (content / seeded noise / given image, or the content plus the
+ * previous scale's change upsampled), run the box-constrained optimiser with progress, previews and
+ * cancellation, and at the last scale apply the original colours and report the delivered image's
+ * losses. Every tensor created here is disposed on success, failure and cancel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
 import { EngineError } from './errors.js';
-import { createObjective, type Objective } from './objective.js';
+import { createObjective, type Evaluation, type Objective } from './objective.js';
 import { createTiledObjective } from './tiledObjective.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
 import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
@@ -45,7 +46,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
 
   const cache = req.styleTargets ?? createStyleTargetCache();
   const eta = createEtaClock(schedule.map((s) => ({ pixels: s.size.height * s.size.width, iterations: s.iterations })), params.optimizer);
-  let image: tf.Tensor4D | null = null;
+  let coarseChange: tf.Tensor4D | null = null; // what the previous scale changed in its content
   let output: RgbImage | null = null;
   let losses: LossTerms = { content: NaN, style: NaN, tv: NaN, total: NaN };
   let iterations = 0;
@@ -67,9 +68,9 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
           untiledLimitBytes: model.accelerator?.memoryLimitBytes,
         });
         objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
-        const init: tf.Tensor4D = image ? warmStart(image, content) : initialImage(req, content, size);
-        image?.dispose();
-        image = null;
+        const init: tf.Tensor4D = coarseChange ? warmStart(coarseChange, content) : initialImage(req, content, size);
+        coarseChange?.dispose();
+        coarseChange = null;
         optimizer = createOptimizer(params, init, evaluator(objective, signal, lossReadsFor(params, planned)));
         init.dispose();
         eta.scaleReady(s);
@@ -103,7 +104,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
         iterations += optimizer.iterations;
         evaluations += optimizer.evaluations;
         if (!last) {
-          image = tf.tidy(() => tf.sub(optimizer!.x, tf.expandDims(content, 0))) as tf.Tensor4D; // what this scale added to the content
+          coarseChange = tf.tidy(() => tf.sub(optimizer!.x, tf.expandDims(content, 0))) as tf.Tensor4D;
           continue;
         }
         // The delivered image. The optimisers keep it inside 0..255, so the clip only guards rounding.
@@ -143,7 +144,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       warnings: plan.warnings,
     };
   } finally {
-    image?.dispose();
+    coarseChange?.dispose();
     output?.dispose();
     if (!req.styleTargets) cache.dispose();
   }
@@ -162,12 +163,17 @@ function warmStart(added: tf.Tensor4D, content: tf.Tensor3D): tf.Tensor4D {
   });
 }
 
+/** Reads an evaluation's loss and terms back (and disposes those scalars; the gradient stays). */
+async function readTerms(e: Evaluation): Promise<LossTerms> {
+  const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
+  return { content, style, tv, total };
+}
+
 /** One loss evaluation at x with every term read back (its gradient is dropped). */
 async function evaluateTerms(objective: Objective, x: tf.Tensor4D): Promise<LossTerms> {
   const e = await objective.evaluate(x);
   e.grad.dispose();
-  const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
-  return { content, style, tv, total };
+  return readTerms(e);
 }
 
 /**
@@ -198,9 +204,8 @@ function evaluator(objective: Objective, signal: AbortSignal | undefined, mustRe
       tf.dispose([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
       return { loss: latest.total, grad: e.grad, terms: latest };
     }
-    const [total, content, style, tv] = await readScalars([e.loss, e.terms.content, e.terms.style, e.terms.tv]);
-    latest = { content, style, tv, total };
-    return { loss: total, grad: e.grad, terms: latest };
+    latest = await readTerms(e);
+    return { loss: latest.total, grad: e.grad, terms: latest };
   };
 }
 
