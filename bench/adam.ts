@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   const warmup = intFlag(flags, 'warmup', 5);
   const info = await initBackend(backendName);
   try {
-    const model = new Vgg19(randomVggWeights(), { accelerator: info.accelerator });
+    const model = new Vgg19(randomVggWeights());
     const content = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
     const style = tf.randomUniform([size, size, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
     const run = async (n: number) => {
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
       });
       let progressEvents = 0;
       const t0 = performance.now();
-      const result = await stylize(model, { content, styles: [style], params, onProgress: () => progressEvents++ });
+      const result = await stylize(model, { content, styles: [style], params, onProgress: () => progressEvents++ }, info.runtime);
       await result.image.data();
       const seconds = (performance.now() - t0) / 1000;
       result.image.dispose();

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
 import { VGG19_LAYERS } from '../companion/src/engine/layers.js';
-import { backwardKernel, conv3x3Relu, gram } from '../companion/src/engine/ops.js';
+import { inputGradientKernel, conv3x3Relu, gram } from '../companion/src/engine/ops.js';
 import { fmtS, intFlag, parseFlags } from './lib/args.js';
 import { createGatysWorkload, randomVggWeights } from './lib/gatysModel.js';
 import { disposeEvaluation } from '../companion/src/engine/objective.js';
@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const weights = randomVggWeights();
-  const backs = new Map([...weights].map(([n, w]) => [n, backwardKernel(w.kernel)]));
+  const backs = new Map([...weights].map(([n, w]) => [n, inputGradientKernel(w.kernel)]));
   const x = tf.randomUniform([1, size, size, 3], -120, 120, 'float32', 3) as tf.Tensor4D;
   const loss = (fast: boolean) => (img: tf.Tensor) => {
     let h = img as tf.Tensor4D;

@@ -15,7 +15,6 @@ import { parseStylizeParams, type StylizeParams } from '../shared/params.js';
 import { initBackend, type BackendName } from '../companion/src/engine/backend.js';
 import { createStyleTargetCache } from '../companion/src/engine/styleTargets.js';
 import { Vgg19 } from '../companion/src/engine/vgg19.js';
-import type { ObjectiveAccelerator } from '../companion/src/engine/accelerator.js';
 import { createApp, listen } from '../companion/src/http/app.js';
 import { decodeImage } from '../companion/src/io/images.js';
 import { stylizeToPng } from '../companion/src/pipeline.js';
@@ -73,14 +72,14 @@ async function images(size: number): Promise<{ content: Buffer; style: Buffer; f
   return { content: png, style: png, from: 'generated noise (../shared/images absent)' };
 }
 
-async function model(weightsPath: string | undefined, accelerator?: ObjectiveAccelerator): Promise<{ model: Vgg19; source: string; layers: string[] }> {
+async function model(weightsPath: string | undefined): Promise<{ model: Vgg19; source: string; layers: string[] }> {
   const p = weightsPath ?? path.join(SHARED, 'models/vgg19-block1-3');
   if (weightsPath || existsSync(path.join(p, 'model.json'))) {
     const w = await loadWeights(p);
-    const m = new Vgg19(w.weights, { accelerator });
+    const m = new Vgg19(w.weights);
     return { model: m, source: w.source, layers: m.availableLayers };
   }
-  const m = new Vgg19(randomVggWeights(0, 'block5_conv1'), { accelerator });
+  const m = new Vgg19(randomVggWeights(0, 'block5_conv1'));
   return { model: m, source: 'random VGG-19 (real widths) to block5_conv1', layers: m.availableLayers };
 }
 
@@ -93,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
   const reps = Math.max(1, intFlag(flags, 'reps', 3));
   const previewEvery = intFlag(flags, 'preview-every', 5);
   const backend = await initBackend((flags.get('backend') ?? 'auto') as BackendName);
-  const net = await model(flags.get('weights'), backend.accelerator);
+  const net = await model(flags.get('weights'));
   const img = await images(size);
   const paramsInput = { size, iterations, scales, previewEvery, optimizer: 'lbfgs' as const };
   const params: StylizeParams = parseStylizeParams(paramsInput);
@@ -102,7 +101,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const token = generateToken();
   const handle = createApp({
-    engine: { model: net.model, backend: { name: backend.name, device: backend.device } },
+    engine: { model: net.model, runtime: backend.runtime, backend: { name: backend.name, device: backend.device } },
     weightsInfo: { source: net.source, layers: net.layers },
     authenticate: async (t) => (tokensEqual(t, token) ? { teamId: 'local' } : null),
     dataDir: repoRoot,
@@ -115,7 +114,7 @@ export async function main(argv: string[]): Promise<void> {
     const style = await decodeImage(img.style);
     const cache = createStyleTargetCache();
     try {
-      await stylizeToPng({ model: net.model, content, styles: [style], params, styleTargets: cache, outputSize: 'original', onProgress: () => undefined });
+      await stylizeToPng({ model: net.model, runtime: backend.runtime, content, styles: [style], params, styleTargets: cache, outputSize: 'original', onProgress: () => undefined });
     } finally {
       cache.dispose();
     }

@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- tiling [--sizes 512,1024,2048,4096] [--backend wasm|webgpu|cpu] [--tile 512]
- * [--evals 1] [--threads N] [--style-scale 1]`: exact tiled gradients (companion/src/engine/tiledObjective.ts) vs
- * image size. For each size, in a fresh process: VGG-19 at its real widths with random weights,
+ * `npm run bench -- tiling [--sizes 512,1024,2048,4096] [--backend onnx|wasm|webgpu|cpu] [--tile 512]
+ * [--evals 1] [--threads N] [--style-scale 1] [--torch cpu|cuda]`: exact tiled gradients (the evaluator
+ * chooseEvaluator.ts picks: ONNX Runtime's pass graphs on the onnx backends, TF.js's passes
+ * otherwise) vs image size. With --torch DEVICE, ../shared/bench/torch_gatys.py's UNTILED evaluation at
+ * each size runs first, in the same run, and each line ends with the ratio tiled Atelier / untiled PyTorch. For each size, in a fresh process: VGG-19 at its real widths with random weights,
  * the torch_gatys.py loss (bench/lib/gatysModel.ts), the objective the engine would use (untiled
  * when the image fits one tile), and per size: setup seconds (targets), seconds per
  * loss+gradient evaluation, peak live tensor bytes (tf.memory().numBytes, tracked at every tensor
@@ -10,8 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
-import { createObjective, disposeEvaluation, type Objective } from '../companion/src/engine/objective.js';
-import { createTiledObjective } from '../companion/src/engine/tiledObjective.js';
+import { disposeEvaluation, type Objective } from '../companion/src/engine/objective.js';
+import { createScaleObjective } from '../companion/src/engine/chooseEvaluator.js';
 import { planTiles } from '../companion/src/engine/tiling.js';
 import { resolveLayers } from '../companion/src/engine/resolveLayers.js';
 import { Vgg19 } from '../companion/src/engine/vgg19.js';
@@ -19,6 +21,7 @@ import { parseStylizeParams } from '../shared/params.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
 import { backendBytes, backendMemoryLabel, median, runChildJson } from './lib/child.js';
 import { randomVggWeights, TORCH_STYLE_WEIGHT } from './lib/gatysModel.js';
+import { describeTorch, runTorch, torchBaseline } from './lib/torchBaseline.js';
 
 interface Request {
   backend: ConcreteBackend;
@@ -61,9 +64,9 @@ async function measure(req: Request): Promise<Result> {
   const info = await initBackend(req.backend, { wasmThreads: req.threads });
   try {
     const peak = trackPeakBytes();
-    const model = new Vgg19(randomVggWeights(), { accelerator: info.accelerator });
+    const model = new Vgg19(randomVggWeights());
     const weightsMiB = tf.memory().numBytes / MiB;
-    const params = parseStylizeParams({ size: req.size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling: 'max', styleScale: req.styleScale });
+    const params = parseStylizeParams({ size: req.size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling: 'max', styleScale: req.styleScale, tile: req.tile });
     const plan = resolveLayers(params, model.availableLayers);
     const tiles = planTiles(req.size, req.size, req.tile, [...plan.content, ...plan.style]).length;
     const content = tf.randomUniform([req.size, req.size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
@@ -72,7 +75,7 @@ async function measure(req: Request): Promise<Result> {
     let backendPeak = backendBytes() ?? 0;
     const t0 = performance.now();
     const opts = { content, styles: [style], params, layers: plan };
-    const objective: Objective = tiles > 1 ? await createTiledObjective(model, { ...opts, tile: req.tile }) : await createObjective(model, opts);
+    const objective: Objective = await createScaleObjective(model, opts, info.runtime);
     const setupS = (performance.now() - t0) / 1000;
     const times: number[] = [];
     let loss = NaN;
@@ -136,13 +139,28 @@ export async function main(argv: string[]): Promise<void> {
   const styleScale = Number(flags.get('style-scale') ?? 1);
   if (!(styleScale > 0)) throw new Error(`--style-scale must be a positive number`);
   console.log(`tiling bench: VGG-19 (real widths, random weights) to conv5_1, torch_gatys.py loss, ${backend}, tile ${tile}, style scale ${styleScale}, ${evals} evaluation(s) per size (median)`);
+  const torch = new Map<number, number>();
+  if (flags.has('torch')) {
+    const baseline = torchBaseline(new Map([...flags, ['torch-device', flags.get('torch')!]]));
+    if (baseline.skip) console.log(`torch: skipped: ${baseline.skip}`);
+    for (const size of baseline.skip ? [] : sizes) {
+      try {
+        const t = runTorch(baseline, size, evals, 1);
+        torch.set(size, t.s_per_eval);
+        console.log(describeTorch(t));
+      } catch (err) {
+        console.log(`torch  ${String(size).padStart(4)}²  failed: ${(err as Error).message}`);
+      }
+    }
+  }
   let announced = false;
   for (const size of sizes) {
     try {
       const r = await inChild({ backend, size, tile, evals, threads, styleScale });
       if (!announced) console.log(r.device);
       announced = true;
-      console.log(format(r, backend));
+      const t = torch.get(size);
+      console.log(`${format(r, backend)}${t ? `  ×${(r.sPerEval / t).toFixed(2)} PyTorch untiled` : ''}`);
     } catch (err) {
       console.log(`${String(size).padStart(4)}²  failed: ${(err as Error).message}`);
     }

@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { parseStylizeParams } from '../../shared/params.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
-import { createObjective, type Objective } from '../../companion/src/engine/objective.js';
+import type { OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
+import { createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
+import { type Objective } from '../../companion/src/engine/objective.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 
 /** torch_gatys.py's style weight. */
@@ -37,13 +38,13 @@ export interface GatysWorkload {
   dispose(): void;
 }
 
-/** Builds the torch-matched workload at size×size on the active backend (through `accelerator` when given). */
-export async function createGatysWorkload(size: number, pooling: 'max' | 'avg' = 'max', accelerator?: ObjectiveAccelerator): Promise<GatysWorkload> {
-  const model = new Vgg19(randomVggWeights(), { accelerator });
+/** Builds the torch-matched workload at size×size on the active backend (through `runtime` when given). */
+export async function createGatysWorkload(size: number, pooling: 'max' | 'avg' = 'max', runtime?: OrtRuntime): Promise<GatysWorkload> {
+  const model = new Vgg19(randomVggWeights());
   const content = tf.randomUniform([size, size, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const style = tf.randomUniform([size, size, 3], 0, 255, 'float32', 2) as tf.Tensor3D;
   const params = parseStylizeParams({ size, contentWeight: 1, styleWeight: TORCH_STYLE_WEIGHT, tvWeight: 0, pooling });
-  const objective = await createObjective(model, { content, styles: [style], params });
+  const objective = await createScaleObjective(model, { content, styles: [style], params }, runtime);
   const x = tf.expandDims(content, 0) as tf.Tensor4D;
   style.dispose();
   return {

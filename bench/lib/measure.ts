@@ -43,7 +43,7 @@ export async function measureHere(req: MeasureRequest): Promise<Measurement> {
   const t0 = performance.now();
   const info = await initBackend(req.backend, { wasmThreads: req.wasmThreads });
   try {
-    const work = await createGatysWorkload(req.size, 'max', info.accelerator);
+    const work = await createGatysWorkload(req.size, 'max', info.runtime);
     let backendPeak = backendBytes() ?? 0;
     const times: number[] = [];
     let loss = NaN;

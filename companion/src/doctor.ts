@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import { initBackend, type ConcreteBackend } from './engine/backend.js';
-import { createObjective, disposeEvaluation } from './engine/objective.js';
+import { disposeEvaluation } from './engine/objective.js';
+import { createScaleObjective } from './engine/chooseEvaluator.js';
 import { Vgg19 } from './engine/vgg19.js';
 import { NO_ADAPTER } from './engine/backends/webgpu.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
@@ -84,11 +85,11 @@ export async function checkBackend(name: ConcreteBackend, weightsPath: string | 
   try {
     if (!weightsPath) return { name, status: 'available', device };
     const { weights } = await loadWeights(weightsPath);
-    const model = new Vgg19(weights, { accelerator: backend.accelerator });
+    const model = new Vgg19(weights);
     const [content, style] = [1, 2].map((seed) => tf.randomUniform([DOCTOR_SIZE, DOCTOR_SIZE, 3], 0, 255, 'float32', seed) as tf.Tensor3D);
     const x = tf.expandDims(content, 0) as tf.Tensor4D;
     try {
-      const objective = await createObjective(model, { content, styles: [style], params: parseStylizeParams({ size: DOCTOR_SIZE }) });
+      const objective = await createScaleObjective(model, { content, styles: [style], params: parseStylizeParams({ size: DOCTOR_SIZE }) }, backend.runtime);
       try {
         let seconds = 0;
         for (let i = 0; i < 2; i++) {

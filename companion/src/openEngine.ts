@@ -50,7 +50,7 @@ export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine>
   opts.log(`backend: ${describeBackend(backend)}`);
   try {
     const loaded = await loadWeights(weightsPath);
-    const model = new Vgg19(loaded.weights, { accelerator: backend.accelerator });
+    const model = new Vgg19(loaded.weights);
     return {
       backend,
       model,

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stylize } from './engine/stylize.js';
 import type { Vgg19 } from './engine/vgg19.js';
+import type { OrtRuntime } from './engine/onnx/ortRuntime.js';
 import type { StyleTargetCache } from './engine/styleTargets.js';
 import type { Progress, StylizeResult } from './engine/types.js';
 import type { StylizeParams } from '../../shared/params.js';
@@ -13,6 +14,8 @@ import { encodePng, imageToTensor, resizeImage, tensorToRgb, type DecodedImage }
 /** What one stylization of one content image needs. */
 export interface PipelineRequest {
   model: Vgg19;
+  /** The onnx backends' runtime (BackendInfo.runtime); absent: TF.js evaluates. */
+  runtime?: OrtRuntime;
   content: DecodedImage;
   styles: DecodedImage[];
   initImage?: DecodedImage;
@@ -49,7 +52,7 @@ export async function stylizeToPng(req: PipelineRequest): Promise<PipelineResult
       styleTargets: req.styleTargets,
       onProgress: req.onProgress,
       signal: req.signal,
-    });
+    }, req.runtime);
     let out: DecodedImage;
     try {
       out = await tensorToRgb(result.image);

@@ -12,7 +12,8 @@ import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
 import { createTiledObjective } from '../../companion/src/engine/tiledObjective.js';
-import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
+import type { OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
+import { createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
@@ -64,16 +65,20 @@ interface Result {
  * Loss, terms and gradient of the default objective on the active backend (evaluated in tiles of
  * `tile` px when given, see tiledObjective.ts); leaves no tensors behind.
  */
-async function evaluateOnActiveBackend(tile = 0, accelerator?: ObjectiveAccelerator): Promise<Result> {
+async function evaluateOnActiveBackend(tile = 0, runtime?: OrtRuntime): Promise<Result> {
   const before = tf.memory().numTensors;
   const weights: VggWeights = new Map(MODEL.map((l) => [l.name, { kernel: tf.tensor4d(l.kernel, l.shape), bias: tf.tensor1d(l.bias) }]));
-  const model = new Vgg19(weights, { accelerator });
+  const model = new Vgg19(weights);
   const content = tf.tensor3d(CONTENT, [SIZE, SIZE, 3]);
   const style = tf.tensor3d(STYLE, [SIZE, SIZE, 3]);
   const x = tf.tensor4d(IMAGE, [1, SIZE, SIZE, 3]);
   const params = parseStylizeParams({ size: SIZE, styleWeight: 1e4, tvWeight: 1 });
   const options = { content, styles: [style], params };
-  const objective = tile > 0 ? await createTiledObjective(model, { ...options, tile }) : await createObjective(model, options);
+  const objective = runtime
+    ? await createScaleObjective(model, { ...options, params: { ...params, tile } }, runtime)
+    : tile > 0
+      ? await createTiledObjective(model, { ...options, tile })
+      : await createObjective(model, options);
   const e = await objective.evaluate(x);
   const result: Result = {
     loss: (await e.loss.data())[0],
@@ -153,8 +158,8 @@ describe('backends', () => {
   it('onnx (ONNX Runtime CPU kernels for the loss, wasm for the rest) agrees with cpu on loss and gradient', async () => {
     const info = await use('onnx');
     expect(info.device).toMatch(/ONNX Runtime [\d.]+ \(CPU, \d+ threads?\) \+ TF\.js wasm/);
-    expect(info.accelerator).toBeDefined();
-    expectAgreement(await evaluateOnActiveBackend(0, info.accelerator), reference);
+    expect(info.runtime).toBeDefined();
+    expectAgreement(await evaluateOnActiveBackend(0, info.runtime), reference);
   });
 
   it('wasm with one thread starts the plain SIMD build', async () => {
@@ -194,6 +199,6 @@ describe('backends', () => {
     }
     const info = await use('onnx-webgpu');
     expect(info.device).toMatch(/^GPU through ONNX Runtime [\d.]+ \(WebGPU\)/);
-    expectAgreement(await evaluateOnActiveBackend(0, info.accelerator), reference);
+    expectAgreement(await evaluateOnActiveBackend(0, info.runtime), reference);
   });
 });

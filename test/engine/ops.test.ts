@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backwardKernel, conv3x3Relu, gram, maxPoolGrad2x2, pool2x2 } from '../../companion/src/engine/ops.js';
+import { inputGradientKernel, conv3x3Relu, gram, maxPoolGrad2x2, pool2x2 } from '../../companion/src/engine/ops.js';
 
 /** max |a − b| / max |b|: relative to the reference's scale, so tiny entries do not blow it up. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -37,9 +37,9 @@ describe('fast ops vs stock TF.js ops (cpu backend)', () => {
     expect(await tf.setBackend('cpu')).toBe(true);
   });
 
-  it('backwardKernel is the flipped, in/out-swapped kernel', async () => {
+  it('inputGradientKernel is the flipped, in/out-swapped kernel', async () => {
     const k = tf.randomNormal([3, 3, 4, 6], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const fast = backwardKernel(k);
+    const fast = inputGradientKernel(k);
     const ref = tf.tidy(() => tf.reverse(tf.transpose(k, [0, 1, 3, 2]), [0, 1]));
     expect(fast.shape).toEqual([3, 3, 6, 4]);
     expect(Array.from(await fast.data())).toEqual(Array.from(await ref.data()));
@@ -54,7 +54,7 @@ describe('fast ops vs stock TF.js ops (cpu backend)', () => {
       // Biases of both signs so that the ReLU mask cuts a good share of the outputs.
       const b = tf.randomUniform([6], -0.5, 0.5, 'float32', 4) as tf.Tensor1D;
       const r = tf.randomNormal([1, 9, 7, 6], 0, 1, 'float32', 5);
-      const back = resident ? backwardKernel(k) : undefined;
+      const back = resident ? inputGradientKernel(k) : undefined;
       const fastGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(conv3x3Relu(v as tf.Tensor4D, k, b, back), r)));
       const refGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(stockConv(v as tf.Tensor4D, k, b), r)));
       const [fy, ry, fg, rg] = [conv3x3Relu(x, k, b, back), stockConv(x, k, b), fastGrad(x), refGrad(x)];
@@ -129,7 +129,7 @@ describe('fast ops vs stock TF.js ops (cpu backend)', () => {
       ];
       const ks = shapes.map(([i, o], n) => tf.randomNormal([3, 3, i, o], 0, Math.sqrt(2 / (9 * i)), 'float32', 10 + n) as tf.Tensor4D);
       const bs = shapes.map(([, o], n) => tf.randomUniform([o], -0.2, 0.2, 'float32', 20 + n) as tf.Tensor1D);
-      const backs = ks.map((k) => backwardKernel(k));
+      const backs = ks.map((k) => inputGradientKernel(k));
       const img = tf.randomUniform([1, 12, 10, 3], -100, 100, 'float32', 30) as tf.Tensor4D;
       const targetGram = tf.randomUniform([8, 8], 0, 5, 'float32', 31);
       const targetFeat = tf.randomUniform([1, 6, 5, 8], 0, 5, 'float32', 32);

@@ -3,7 +3,7 @@
  * skip without it, unless ATELIER_REQUIRE_ONNX=1 (.ci/run sets it), where `requireOrt` fails.
  */
 import { describe, it } from 'vitest';
-import type { OrtModule } from '../../companion/src/engine/onnx/ortObjective.js';
+import type { OrtModule } from '../../companion/src/engine/onnx/ortContext.js';
 import { importOrt } from '../../companion/src/engine/backends/onnx.js';
 
 export interface OrtAvailability {

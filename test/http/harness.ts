@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { createApp, listen, type AppDeps, type AppHandle, type TlsFiles } from '../../companion/src/http/app.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import type { ObjectiveAccelerator } from '../../companion/src/engine/accelerator.js';
+import type { OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
 import { tokensEqual } from '../../companion/src/token.js';
 import type { JobEvent } from '../../shared/protocol.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
@@ -31,17 +31,17 @@ export interface TestServer {
 
 /**
  * Starts the real app over a small random VGG on the cpu backend (`memoryBudgetMiB`: the server's
- * budget for jobs; `accelerator`: objectives evaluated through it, e.g. the onnx backend's).
+ * budget for jobs; `runtime`: objectives evaluated through it, e.g. the onnx backend's).
  */
 export async function startTestServer(
   overrides: Partial<AppDeps> = {},
-  { memoryBudgetMiB, accelerator, tls }: { memoryBudgetMiB?: number; accelerator?: ObjectiveAccelerator; tls?: TlsFiles } = {},
+  { memoryBudgetMiB, runtime, tls }: { memoryBudgetMiB?: number; runtime?: OrtRuntime; tls?: TlsFiles } = {},
 ): Promise<TestServer> {
   await tf.setBackend('cpu');
   await tf.ready();
-  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }), { accelerator });
+  const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 7 }));
   const handle = createApp({
-    engine: { model, backend: { name: 'cpu', device: 'test cpu' }, memoryBudgetMiB },
+    engine: { model, runtime, backend: { name: 'cpu', device: 'test cpu' }, memoryBudgetMiB },
     weightsInfo: { source: 'small test model', layers: model.availableLayers },
     authenticate: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : tokensEqual(t, TOKEN_B) ? { teamId: 'team-b' } : null),
     dataDir: tempDir('atelier-http-'),

@@ -1,12 +1,12 @@
 /**
- * Jobs through the onnx accelerator over real HTTP: a job succeeds with a PNG of the content's
+ * Jobs through the onnx runtime over real HTTP: a job succeeds with a PNG of the content's
  * size, a running job is cancelled by DELETE and the next one runs, and no tensor is left behind.
  * Skips with the reason when onnxruntime-node cannot load (fails with ATELIER_REQUIRE_ONNX=1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { createOrtAccelerator } from '../../companion/src/engine/onnx/ortObjective.js';
+import { createOrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
 import { FAST, jobForm, makePng, occupyWorker, startTestServer, submitJob, waitForJob, type TestServer } from './harness.js';
 
@@ -14,14 +14,14 @@ const available = await loadOrt('onnx jobs');
 const ort = available.ort;
 requireOrt('onnx jobs', available);
 
-describe.skipIf(!ort)('jobs through the onnx accelerator', () => {
+describe.skipIf(!ort)('jobs through the onnx runtime', () => {
   let srv: TestServer;
   let content: Buffer;
   let style: Buffer;
   let baseline: number;
 
   beforeAll(async () => {
-    srv = await startTestServer({}, { accelerator: createOrtAccelerator(ort!, { threads: 2 }) });
+    srv = await startTestServer({}, { runtime: createOrtRuntime(ort!, { threads: 2 }) });
     content = await makePng(40, 30, { alpha: true });
     style = await makePng(32, 32, { seed: 3 });
     baseline = tf.memory().numTensors;

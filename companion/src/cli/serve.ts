@@ -142,7 +142,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     // The engine's speed for GET /v1/info (clients estimate run times from it), measured once the server is up.
     let speed: MeasuredSpeed | null = null;
     handle = createApp({
-      engine: { model: engine.model, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget, speed: () => speed },
+      engine: { model: engine.model, runtime: engine.backend.runtime, backend: { name: engine.backend.name, device: engine.backend.device }, memoryBudgetMiB: flags.memoryBudget, speed: () => speed },
       weightsInfo: { source: engine.weights.source, layers: engine.weights.layers },
       authenticate: teamPresets.authenticate,
       presets: teamPresets.store,
@@ -172,7 +172,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     out(`weights: ${engine.weights.source} (${engine.weights.layers.length} layers)`);
     out(`pairing token: ${token}${created ? `  (new; stored in ${tokenFile})` : ''}`);
     for (const w of listenWarnings(flags.host, tls !== undefined)) out(w);
-    measureSpeed(engine.model).then(
+    measureSpeed(engine.model, 2, engine.backend.runtime).then(
       (s) => {
         speed = s;
         logger.info({ speed: s }, 'measured the engine speed');

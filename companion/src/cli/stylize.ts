@@ -164,6 +164,7 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
     const pending: Promise<unknown>[] = [];
     const result = await stylizeToPng({
       model: engine.model,
+      runtime: engine.backend.runtime,
       content,
       styles,
       initImage,

@@ -14,7 +14,7 @@ import { initWasm, removeWorkerScripts } from './backends/wasm.js';
 import { initWebGpu, probeWebGpu, uninstallNavigatorGpu } from './backends/webgpu.js';
 import { initTfjsNode } from './backends/native.js';
 import { initOnnx } from './backends/onnx.js';
-import type { ObjectiveAccelerator } from './accelerator.js';
+import type { OrtRuntime } from './onnx/ortRuntime.js';
 
 import { BACKEND_NAMES, type BackendName, type ConcreteBackend } from './backendNames.js';
 
@@ -31,8 +31,8 @@ export interface BackendInfo {
   skipped: Array<{ name: ConcreteBackend; reason: string }>;
   /** Releases the backend (GPU device, wasm threads) so that the process can exit. */
   shutdown(): Promise<void>;
-  /** onnx: evaluates objectives outside TF.js; give it to the network (`new Vgg19(weights, { accelerator })`). */
-  accelerator?: ObjectiveAccelerator;
+  /** The onnx backends' compute runtime: pass it to stylize / createScaleObjective (the network carries none). */
+  runtime?: OrtRuntime;
 }
 
 /** Options for initBackend. */
@@ -88,12 +88,12 @@ function rememberFactory(name: string, priority: number): void {
   }
 }
 
-function makeShutdown(name: ConcreteBackend, accelerator?: ObjectiveAccelerator): () => Promise<void> {
+function makeShutdown(name: ConcreteBackend, runtime?: OrtRuntime): () => Promise<void> {
   let done = false;
   return async () => {
     if (done) return;
     done = true;
-    await accelerator?.dispose();
+    await runtime?.dispose();
     const tfName = TF_NAME[name];
     if (tf.findBackend(tfName)) tf.removeBackend(tfName);
     if (name === 'webgpu') uninstallNavigatorGpu();
@@ -102,7 +102,7 @@ function makeShutdown(name: ConcreteBackend, accelerator?: ObjectiveAccelerator)
 }
 
 /** Initialises one concrete backend and makes it active; throws an Error whose message is the reason when it cannot. */
-async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ device: string; software: boolean; accelerator?: ObjectiveAccelerator }> {
+async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ device: string; software: boolean; runtime?: OrtRuntime }> {
   switch (name) {
     case 'webgpu': {
       rememberFactory('webgpu', 3);
@@ -118,13 +118,13 @@ async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ d
     case 'onnx': {
       rememberFactory('wasm', 2);
       const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads());
-      return { device: `${cpuModel()} (${setup.runtime})`, software: false, accelerator: setup.accelerator };
+      return { device: `${cpuModel()} (${setup.description})`, software: false, runtime: setup.runtime };
     }
     case 'onnx-webgpu':
     case 'onnx-cuda': {
       rememberFactory('wasm', 2);
       const setup = await initOnnx(opts.wasmThreads ?? defaultWasmThreads(), name === 'onnx-cuda' ? 'cuda' : 'webgpu');
-      return { device: `GPU through ${setup.runtime}`, software: false, accelerator: setup.accelerator };
+      return { device: `GPU through ${setup.description}`, software: false, runtime: setup.runtime };
     }
     case 'wasm': {
       rememberFactory('wasm', 2);
@@ -158,8 +158,8 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   if (name !== 'auto') {
     try {
       if (name === 'webgpu' && opts.probeWebGpu) await opts.probeWebGpu();
-      const { device, software, accelerator } = await initOne(name, opts);
-      return { name, device, software, skipped: [], shutdown: makeShutdown(name, accelerator), accelerator };
+      const { device, software, runtime } = await initOne(name, opts);
+      return { name, device, software, skipped: [], shutdown: makeShutdown(name, runtime), runtime };
     } catch (err) {
       throw new EngineError('backend_unavailable', `backend ${name} is not available: ${reasonOf(err)}`);
     }
@@ -185,8 +185,8 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   const order: ConcreteBackend[] = ['cuda', 'native', 'onnx', 'wasm'];
   for (let i = 0; i < order.length; i++) {
     try {
-      const { device, software, accelerator } = await initOne(order[i], opts);
-      return finishAuto(order[i], device, software, skipped, [...order.slice(i + 1), 'cpu'], accelerator);
+      const { device, software, runtime } = await initOne(order[i], opts);
+      return finishAuto(order[i], device, software, skipped, [...order.slice(i + 1), 'cpu'], runtime);
     } catch (err) {
       skipped.push({ name: order[i], reason: reasonOf(err) });
     }
@@ -210,10 +210,10 @@ function finishAuto(
   software: boolean,
   skipped: BackendInfo['skipped'],
   notTried: ConcreteBackend[],
-  accelerator?: ObjectiveAccelerator,
+  runtime?: OrtRuntime,
 ): BackendInfo {
   const all = [...skipped, ...notTried.map((n) => ({ name: n, reason: `not tried: ${name} comes first` }))];
-  return { name, device, software, skipped: all, shutdown: makeShutdown(name, accelerator), accelerator };
+  return { name, device, software, skipped: all, shutdown: makeShutdown(name, runtime), runtime };
 }
 
 /** One line for logs and `--json`: "wasm on Intel Xeon … (wasm SIMD, 2 threads); skipped webgpu: …". */

@@ -1,26 +1,12 @@
 /**
- * The loss, as small units composed by small combinators (in the spirit of crowsonkb's
- * style_transfer.py). Every unit returns an UNWEIGHTED scalar; weights are applied by `scaled`.
- *
- * Exactly (x = the image being optimised, c = the content image, s_k = the style images):
- *
- * - F_l(x): the ReLU output of VGG-19 layer l for the preprocessed x, as an (H_l·W_l) × C_l matrix.
- * - content(x) = Σ_l w_l · mean((F_l(x) − F_l(c))²), the mean over all H_l·W_l·C_l entries;
- *   l over the content layers (default conv4_2).
- * - Gram matrix G_l(x) = F_l(x)ᵀ F_l(x) / (H_l·W_l·C_l), a C_l × C_l matrix.
- * - style(x) = Σ_l v_l · mean((G_l(x) − A_l)²), the mean over all C_l² entries, with
- *   A_l = Σ_k b_k · G_l(s_k); l over the style layers (default conv1_1, conv2_1, conv3_1,
- *   conv4_1, conv5_1), k over the style images.
- * - w_l (content layer weights), v_l (style layer weights) and b_k (style blend weights) are each
- *   normalised to sum 1; default equal.
- * - tv(x) = (1 / (H·W·3)) · Σ_{i,j,ch} [ (y[i,j+1,ch] − y[i,j,ch])² + (y[i+1,j,ch] − y[i,j,ch])² ]
- *   with y = x / 255 (RGB in 0..1); a difference whose neighbour lies outside the image counts 0.
- * - total(x) = α·content + β·style + γ·tv  (α = contentWeight, β = styleWeight, γ = tvWeight).
- *
- * Reported loss terms are content, style and tv UNWEIGHTED, and total weighted.
+ * The loss's TF.js units, generated from THE description (loss/description.ts: layers, weights,
+ * normalisers), composed by small combinators in the spirit of crowsonkb's style_transfer.py. Every
+ * unit returns an UNWEIGHTED scalar; weights are applied by `scaled`. TF.js differentiates them:
+ * this is the reference evaluator every other one is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
 import { gram } from './ops.js';
+import { contentMeanScale, styleMeanScale, TV_PIXEL_SCALE, tvMeanScale } from './loss/description.js';
 import { EngineError } from './errors.js';
 
 /** Features by Keras layer name, as returned by Vgg19.features. */
@@ -34,12 +20,16 @@ export type FeaturesLoss = (features: Features) => tf.Scalar;
 
 /** Content loss against fixed target features: mean((F − target)²). */
 export function contentLoss(target: tf.Tensor4D): FeatureLoss {
-  return (features) => tf.tidy(() => tf.mean(tf.squaredDifference(features, target)) as tf.Scalar);
+  return (features) =>
+    tf.tidy(() => {
+      const [, h, w, c] = features.shape;
+      return tf.mul(tf.sum(tf.squaredDifference(features, target)), contentMeanScale(h * w, c)) as tf.Scalar;
+    });
 }
 
 /** Style loss against a fixed target Gram matrix: mean((G(F) − target)²). */
 export function styleLoss(targetGram: tf.Tensor2D): FeatureLoss {
-  return (features) => tf.tidy(() => tf.mean(tf.squaredDifference(gram(features), targetGram)) as tf.Scalar);
+  return (features) => tf.tidy(() => tf.mul(tf.sum(tf.squaredDifference(gram(features), targetGram)), styleMeanScale(features.shape[3])) as tf.Scalar);
 }
 
 /**
@@ -48,8 +38,8 @@ export function styleLoss(targetGram: tf.Tensor2D): FeatureLoss {
  */
 export function tvLoss(image: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => {
-    const [, h, w, c] = image.shape;
-    const y = tf.div(image, 255);
+    const [, h, w] = image.shape;
+    const y = tf.mul(image, TV_PIXEL_SCALE);
     let sum = tf.scalar(0);
     if (w > 1) {
       const dx = tf.sub(tf.slice(y, [0, 0, 1, 0], [-1, -1, w - 1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - 1, -1]));
@@ -59,7 +49,7 @@ export function tvLoss(image: tf.Tensor4D): tf.Scalar {
       const dy = tf.sub(tf.slice(y, [0, 1, 0, 0], [-1, h - 1, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - 1, -1, -1]));
       sum = tf.add(sum, tf.sum(tf.square(dy)));
     }
-    return tf.div(sum, h * w * c) as tf.Scalar;
+    return tf.mul(sum, tvMeanScale(h, w)) as tf.Scalar;
   });
 }
 

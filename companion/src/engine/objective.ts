@@ -1,16 +1,20 @@
 /**
- * The objective of one scale: total = α·content + β·style + γ·tv (see losses.ts for the exact
- * definition) for images of one size, with its content and style targets precomputed.
- * `evaluate` gives the loss, its gradient with respect to the image, and the unweighted terms.
+ * The objective of one scale: total = α·content + β·style + γ·tv (loss/description.ts) for images
+ * of one size, with its content and style targets precomputed. `evaluate` gives the loss, its
+ * gradient with respect to the image, and the unweighted terms. createObjective is the TF.js
+ * autodiff evaluator — the reference; chooseEvaluator.ts picks the evaluator a run uses.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
 import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, normalizeWeights, type Features } from './losses.js';
+import { describeLoss, termWeights, TERMS } from './loss/description.js';
 import { preprocess } from './preprocess.js';
 import { resolveLayers, type LayerPlan } from './resolveLayers.js';
-import { blendGrams, createStyleTargetCache, type StyleTargetCache } from './styleTargets.js';
+import { blendGrams, createStyleTargetCache, type GramsOf, type StyleTargetCache } from './styleTargets.js';
 import { EngineError } from './errors.js';
 import type { Vgg19 } from './vgg19.js';
+
+export type { GramsOf };
 
 /** What an objective needs. Tensors passed in stay owned by the caller. */
 export interface ObjectiveOptions {
@@ -26,6 +30,8 @@ export interface ObjectiveOptions {
   styleTargets?: StyleTargetCache;
   /** Long evaluations (tiled) stop between tiles with CancelledError once it is aborted. */
   signal?: AbortSignal;
+  /** Computes the style images' Grams (default: TF.js on the active backend, untiled). */
+  gramsOf?: GramsOf;
 }
 
 /** One loss+gradient evaluation. Every tensor is owned by the caller. */
@@ -42,7 +48,7 @@ export interface Evaluation {
 export interface Objective {
   /**
    * Loss, gradient and terms for an RGB 0..255 image [1,H,W,3] of the content's size. Asynchronous
-   * so that an objective can run elsewhere (an accelerator) or yield between tiles.
+   * so that an objective can run elsewhere (ONNX Runtime) or yield between tiles.
    */
   evaluate(x: tf.Tensor4D): Promise<Evaluation>;
   readonly height: number;
@@ -78,11 +84,12 @@ export function disposeEvaluation(e: Evaluation): void {
   tf.dispose([e.loss, e.grad, e.terms.content, e.terms.style, e.terms.tv]);
 }
 
-/** Precomputes content features and blended style Grams and returns the objective. */
+/** The TF.js autodiff objective: precomputes content features and blended style Grams. */
 export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Promise<Objective> {
   const { params, content, styles } = opts;
   if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
+  const loss = describeLoss(params, plan);
   const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
   const [height, width] = content.shape;
   const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
@@ -91,43 +98,28 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
   const targets: tf.Tensor[] = [];
   try {
     const perStyle = [];
-    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling));
+    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, opts.gramsOf));
     const grams = blendGrams(perStyle, blend, plan.style);
     targets.push(...grams.values());
-    const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
-    const contentFeatures = await model.featuresOf(content4, plan.content, params.pooling).finally(() => content4.dispose());
-    targets.push(...contentFeatures.values());
+    const contentFeatures = tf.tidy(() => {
+      const f = model.features(preprocess(tf.expandDims(content, 0) as tf.Tensor4D), plan.content, params.pooling);
+      return plan.content.map((l) => f.get(l)!);
+    });
+    targets.push(...contentFeatures);
 
-    if (model.accelerator) {
-      // On failure the catch below frees the targets; on success the accelerated objective's dispose does.
-      return await model.accelerator.createObjective(model, {
-        height,
-        width,
-        plan,
-        params,
-        grams,
-        contentFeatures,
-        release() {
-          tf.dispose(targets);
-          if (ownCache) cache.dispose();
-        },
-      });
-    }
-
-    const contentTerm = summed<Features>(plan.content.map((l, i) => scaled(plan.contentWeights[i], atLayer(l, contentLoss(contentFeatures.get(l)!)))));
-    const styleTerm = summed<Features>(plan.style.map((l, i) => scaled(plan.styleWeights[i], atLayer(l, styleLoss(grams.get(l)!)))));
+    const contentTerm = summed<Features>(loss.content.map(({ layer, weight }, i) => scaled(weight, atLayer(layer, contentLoss(contentFeatures[i])))));
+    const styleTerm = summed<Features>(loss.style.map(({ layer, weight }) => scaled(weight, atLayer(layer, styleLoss(grams.get(layer)!)))));
     const layers = [...new Set([...plan.content, ...plan.style])];
+    const weights = termWeights(loss);
 
     return sizedObjective({ height, width, layers: plan }, {
       async evaluate(x) {
         let terms: Evaluation['terms'] | undefined;
         const { value, grad } = tf.valueAndGrad((img: tf.Tensor4D) => {
           const feats = model.features(preprocess(img), layers, params.pooling);
-          const c = contentTerm(feats);
-          const s = styleTerm(feats);
-          const t = tvLoss(img);
-          terms = { content: tf.keep(c), style: tf.keep(s), tv: tf.keep(t) };
-          return tf.addN([tf.mul(c, params.contentWeight), tf.mul(s, params.styleWeight), tf.mul(t, params.tvWeight)]) as tf.Scalar;
+          const t = { content: contentTerm(feats), style: styleTerm(feats), tv: tvLoss(img) };
+          terms = { content: tf.keep(t.content), style: tf.keep(t.style), tv: tf.keep(t.tv) };
+          return tf.addN(TERMS.map((k) => tf.mul(t[k], weights[k]))) as tf.Scalar;
         })(x);
         return { loss: value, grad: grad as tf.Tensor4D, terms: terms! };
       },

@@ -13,6 +13,7 @@
  *   F·(dG + dGᵀ)/N with a plain matMul.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gramScale } from './loss/description.js';
 
 /**
  * The kernel whose forward convolution is the input-gradient of a 3x3 stride-1 SAME convolution
@@ -20,9 +21,9 @@ import * as tf from '@tensorflow/tfjs';
  * back once and rearranges it in JS on the CPU backends (Reverse/Gather on wasm take ~100 ms per
  * VGG layer), with tensor ops on GPU backends: call it once per model and keep the result.
  */
-export function backwardKernel(kernel: tf.Tensor4D): tf.Tensor4D {
+export function inputGradientKernel(kernel: tf.Tensor4D): tf.Tensor4D {
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return backwardKernelOps(kernel);
+  if (backend !== 'wasm' && backend !== 'cpu') return inputGradientKernelOps(kernel);
   const [kh, kw, cin, cout] = kernel.shape;
   const src = kernel.dataSync() as Float32Array;
   const dst = new Float32Array(src.length);
@@ -37,8 +38,8 @@ export function backwardKernel(kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.tensor4d(dst, [kh, kw, cout, cin]);
 }
 
-/** backwardKernel with tensor ops only (no readback), for one-off use inside a backward pass. */
-function backwardKernelOps(kernel: tf.Tensor4D): tf.Tensor4D {
+/** inputGradientKernel with tensor ops only (no readback), for one-off use inside a backward pass. */
+function inputGradientKernelOps(kernel: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.reverse(tf.transpose(kernel, [0, 1, 3, 2]), [0, 1]) as tf.Tensor4D);
 }
 
@@ -46,10 +47,10 @@ const FUSED_ATTRS = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilation
 
 /**
  * 3x3 SAME convolution + bias + ReLU on an NHWC batch; differentiable w.r.t. x only (kernel and bias
- * are constants). Pass `backKernel = backwardKernel(kernel)` to keep it resident across calls;
+ * are constants). Pass `inputGradient = inputGradientKernel(kernel)` to keep it resident across calls;
  * otherwise it is derived inside each backward pass.
  */
-export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, backKernel?: tf.Tensor4D): tf.Tensor4D {
+export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, inputGradient?: tf.Tensor4D): tf.Tensor4D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     // tf.fused.conv2d refuses to fuse inside a gradient scope; the forward of a customGrad needs no tape.
@@ -59,9 +60,9 @@ export function conv3x3Relu(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const masked = tf.mul(dy, tf.step(saved[0]));
-        const k = backKernel ?? backwardKernelOps(kernel);
+        const k = inputGradient ?? inputGradientKernelOps(kernel);
         const dx = tf.conv2d(masked as tf.Tensor4D, k, 1, 'same');
-        if (!backKernel) k.dispose();
+        if (!inputGradient) k.dispose();
         return [dx];
       },
     };
@@ -171,16 +172,16 @@ function avgPoolGrad2x2(dy: Float32Array, shape: readonly number[]): Float32Arra
  */
 export function gram(features: tf.Tensor4D): tf.Tensor2D {
   const [, h, w, c] = features.shape;
-  const n = h * w * c;
+  const scale = gramScale(h * w, c);
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     const f = tf.reshape(input, [h * w, c]) as tf.Tensor2D;
-    const g = tf.tidy(() => tf.div(tf.matMul(tf.transpose(f), f), n) as tf.Tensor2D);
+    const g = tf.tidy(() => tf.mul(tf.matMul(tf.transpose(f), f), scale) as tf.Tensor2D);
     save([f]);
     return {
       value: g,
       gradFunc: (dg: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const sym = tf.div(tf.add(dg, tf.transpose(dg)), n) as tf.Tensor2D;
+        const sym = tf.mul(tf.add(dg, tf.transpose(dg)), scale) as tf.Tensor2D;
         return [tf.reshape(tf.matMul(saved[0] as tf.Tensor2D, sym), input.shape)];
       },
     };

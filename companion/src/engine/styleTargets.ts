@@ -6,15 +6,32 @@
 import * as tf from '@tensorflow/tfjs';
 import { gram } from './ops.js';
 import { fitLongerSide, resizeImage } from './resize.js';
+import { preprocess } from './preprocess.js';
 import type { Vgg19 } from './vgg19.js';
+
+/** Computes Gram matrices G_l [C,C] of an RGB 0..255 image [1,H,W,3] at the given layers (caller disposes). */
+export type GramsOf = (image: tf.Tensor4D, layers: string[]) => Promise<Map<string, tf.Tensor2D>>;
+
+/** Gram matrices through TF.js on the active backend, untiled. */
+export function tfjsGrams(model: Vgg19, pooling: 'max' | 'avg'): GramsOf {
+  return async (image, layers) => {
+    // tidy keeps the tensors of arrays and plain objects, not of Maps.
+    const grams = tf.tidy(() => {
+      const feats = model.features(preprocess(image), layers, pooling);
+      return layers.map((l) => gram(feats.get(l)!));
+    });
+    return new Map(layers.map((l, i) => [l, grams[i]]));
+  };
+}
 
 /** Gram matrices per (model, style image content, size, pooling, layer). Dispose it when the batch is done. */
 export interface StyleTargetCache {
   /**
    * Gram matrices of `style` resized so its longer side is `longerSide`, at the given Keras layers.
-   * The returned tensors belong to the cache: do not dispose them.
+   * Missing ones are computed by `gramsOf` (default: TF.js, untiled). The returned tensors belong to
+   * the cache: do not dispose them.
    */
-  grams(model: Vgg19, style: tf.Tensor3D, longerSide: number, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor2D>>;
+  grams(model: Vgg19, style: tf.Tensor3D, longerSide: number, layers: string[], pooling: 'max' | 'avg', gramsOf?: GramsOf): Promise<Map<string, tf.Tensor2D>>;
   /** Number of cached Gram matrices. */
   readonly size: number;
   /** Number of times a forward pass over a style image was run. */
@@ -48,22 +65,16 @@ export function createStyleTargetCache(): StyleTargetCache {
   }
 
   return {
-    async grams(model, style, longerSide, layers, pooling) {
+    async grams(model, style, longerSide, layers, pooling, gramsOf = tfjsGrams(model, pooling)) {
       if (!modelIds.has(model)) modelIds.set(model, nextModelId++);
       const prefix = `${modelIds.get(model)}|${await fingerprint(style)}|${longerSide}|${pooling}|`;
       const missing = layers.filter((l) => !entries.has(prefix + l));
       if (missing.length) {
         const { height, width } = fitLongerSide(style.shape[0], style.shape[1], longerSide);
         const resized = tf.tidy(() => tf.expandDims(resizeImage(style, height, width), 0) as tf.Tensor4D);
-        const feats = await model.featuresOf(resized, missing, pooling).finally(() => resized.dispose());
-        let grams: tf.Tensor2D[];
-        try {
-          grams = tf.tidy(() => missing.map((l) => gram(feats.get(l)!)));
-        } finally {
-          tf.dispose([...feats.values()]);
-        }
+        const grams = await gramsOf(resized, missing).finally(() => resized.dispose());
         computed++;
-        missing.forEach((l, i) => entries.set(prefix + l, grams[i]));
+        for (const l of missing) entries.set(prefix + l, grams.get(l)!);
       }
       return new Map(layers.map((l) => [l, entries.get(prefix + l)!]));
     },

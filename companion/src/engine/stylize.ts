@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
 import { EngineError } from './errors.js';
-import { createObjective, type Evaluation, type Objective } from './objective.js';
-import { createTiledObjective } from './tiledObjective.js';
+import type { Evaluation, Objective } from './objective.js';
+import { createScaleObjective } from './chooseEvaluator.js';
+import type { OrtRuntime } from './onnx/ortRuntime.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
-import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
@@ -34,8 +34,11 @@ interface TermsEvaluated extends Evaluated {
   terms: LossTerms;
 }
 
-/** Stylizes req.content with req.styles; resolves with the image (owned by the caller) and a report. */
-export async function stylize(model: Vgg19, req: StylizeRequest): Promise<StylizeResult> {
+/**
+ * Stylizes req.content with req.styles; resolves with the image (owned by the caller) and a report.
+ * `runtime` (the onnx backends') evaluates the loss; without it TF.js does (chooseEvaluator.ts).
+ */
+export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRuntime): Promise<StylizeResult> {
   const started = performance.now();
   const { params, signal } = req;
   throwIfAborted(signal);
@@ -59,15 +62,8 @@ export async function stylize(model: Vgg19, req: StylizeRequest): Promise<Styliz
       let objective: Objective | undefined;
       let optimizer: Optimizer<TermsEvaluated> | undefined;
       try {
-        const objectiveOptions = { content, styles: req.styles, params, layers: plan, styleTargets: cache, signal };
-        // Exact tiled gradients (tiledObjective.ts) when --tile or the memory budget (given, or the
-        // backend's own limit) asks for them; an accelerator keeps what fits its memory untiled.
-        const tile = tileFor(size.height, size.width, params, [...plan.content, ...plan.style], {
-          channels: model.channels,
-          fallbackBudgetMiB: defaultMemoryBudgetMiB(tf.getBackend()),
-          untiledLimitBytes: model.accelerator?.memoryLimitBytes,
-        });
-        objective = tile > 0 ? await createTiledObjective(model, { ...objectiveOptions, tile }) : await createObjective(model, objectiveOptions);
+        // Untiled or exactly tiled, on ONNX Runtime or TF.js: chooseEvaluator.ts decides.
+        objective = await createScaleObjective(model, { content, styles: req.styles, params, layers: plan, styleTargets: cache, signal }, runtime);
         const init: tf.Tensor4D = coarseChange ? warmStart(coarseChange, content) : initialImage(req, content, size);
         coarseChange?.dispose();
         coarseChange = null;

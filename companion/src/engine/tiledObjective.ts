@@ -19,13 +19,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalizeWeights } from './losses.js';
+import { contentMeanScale, describeLoss, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from './loss/description.js';
 import { preprocess } from './preprocess.js';
 import { resolveLayers } from './resolveLayers.js';
-import { fitLongerSide, resizeImage } from './resize.js';
-import { blendGrams, createStyleTargetCache } from './styleTargets.js';
+import { blendGrams, createStyleTargetCache, tfjsGrams } from './styleTargets.js';
 import { EngineError } from './errors.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
-import { planTiles, poolsBefore, type Tile } from './tiling.js';
+import { interiorAt, planTiles, poolsBefore, type Tile } from './tiling.js';
 import { sizedObjective, type Evaluation, type Objective, type ObjectiveOptions } from './objective.js';
 import type { Vgg19 } from './vgg19.js';
 
@@ -35,14 +35,6 @@ export interface TiledObjectiveOptions extends ObjectiveOptions {
 }
 
 type Pooling = 'max' | 'avg';
-
-/** The interior of `tile` on the grid of a layer after `pools` poolings, relative to the crop: [r0,r1)×[c0,c1). */
-function interiorAt(tile: Tile, pools: number): { r0: number; r1: number; c0: number; c1: number } {
-  const s = 2 ** pools;
-  const cy = tile.cy0 / s;
-  const cx = tile.cx0 / s;
-  return { r0: tile.y0 / s - cy, r1: Math.floor(tile.y1 / s) - cy, c0: tile.x0 / s - cx, c1: Math.floor(tile.x1 / s) - cx };
-}
 
 /** Interior features of one crop's features (layers with no interior position are left out). Caller disposes. */
 function interiorFeatures(feats: Map<string, tf.Tensor4D>, tile: Tile, levels: Map<string, number>): Map<string, tf.Tensor4D> {
@@ -76,7 +68,7 @@ function tvShare(cropped: tf.Tensor4D, t: Tile, h: number, w: number): tf.Scalar
     const ownW = t.x1 - t.x0;
     const eh = Math.min(t.y1 + 1, h) - t.y0;
     const ew = Math.min(t.x1 + 1, w) - t.x0;
-    const y = tf.div(tf.slice(cropped, [0, t.y0 - t.cy0, t.x0 - t.cx0, 0], [1, eh, ew, 3]), 255);
+    const y = tf.mul(tf.slice(cropped, [0, t.y0 - t.cy0, t.x0 - t.cx0, 0], [1, eh, ew, 3]), TV_PIXEL_SCALE);
     let sum = tf.scalar(0);
     if (ew > 1) {
       const dx = tf.sub(tf.slice(y, [0, 0, 1, 0], [1, ownH, ew - 1, 3]), tf.slice(y, [0, 0, 0, 0], [1, ownH, ew - 1, 3]));
@@ -141,8 +133,7 @@ export function tiledGrams(model: Vgg19, image: tf.Tensor4D, layers: string[], p
       layers.map((l) => {
         const s = sums.get(l)!;
         const p = 2 ** levels.get(l)!;
-        const n = Math.floor(h / p) * Math.floor(w / p) * s.shape[0];
-        return [l, tf.div(s, n) as tf.Tensor2D];
+        return [l, tf.mul(s, gramScale(Math.floor(h / p) * Math.floor(w / p), s.shape[0])) as tf.Tensor2D];
       }),
     );
   } finally {
@@ -160,32 +151,20 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
   const layers = [...new Set([...plan.content, ...plan.style])];
   const levels = new Map(layers.map((l) => [l, poolsBefore(l)]));
   const tiles = planTiles(height, width, tile, layers);
-  const count = (l: string, channels: number) => Math.floor(height / 2 ** levels.get(l)!) * Math.floor(width / 2 ** levels.get(l)!) * channels;
+  const positions = (l: string) => Math.floor(height / 2 ** levels.get(l)!) * Math.floor(width / 2 ** levels.get(l)!);
+  const loss = describeLoss(params, plan);
+  const weights = termWeights(loss);
   const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
   const ownCache = !opts.styleTargets;
   const cache = opts.styleTargets ?? createStyleTargetCache();
+  // Style Grams tile by tile when the resized style image is larger than a tile.
+  const gramsOf = opts.gramsOf ?? (async (image: tf.Tensor4D, ls: string[]) =>
+    planTiles(image.shape[1], image.shape[2], tile, ls).length === 1 ? tfjsGrams(model, params.pooling)(image, ls) : tiledGrams(model, image, ls, params.pooling, tile));
   const targets = new Map<string, tf.Tensor2D>();
-  const owned: tf.Tensor[] = [];
   try {
-    // Style targets A_l: from the shared cache when the resized style fits one tile, else tile by tile.
     const perStyle: Array<Map<string, tf.Tensor2D>> = [];
-    for (const s of styles) {
-      const size = fitLongerSide(s.shape[0], s.shape[1], styleSide);
-      if (planTiles(size.height, size.width, tile, plan.style).length === 1) {
-        perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling));
-      } else {
-        const resized = tf.tidy(() => tf.expandDims(resizeImage(s, size.height, size.width), 0) as tf.Tensor4D);
-        try {
-          const g = tiledGrams(model, resized, plan.style, params.pooling, tile);
-          owned.push(...g.values());
-          perStyle.push(g);
-        } finally {
-          resized.dispose();
-        }
-      }
-    }
+    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, gramsOf));
     for (const [l, a] of blendGrams(perStyle, blend, plan.style)) targets.set(l, a);
-    tf.dispose(owned.splice(0));
 
     // Content targets F_l(c) on each tile's interior, kept on the host.
     const contentTargets: Array<Map<string, HostFeatures>> = [];
@@ -253,31 +232,31 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
         // Global terms and, per style layer, S_l = K_l + K_lᵀ with K_l = β·v_l·2(G_l − A_l)/C_l² / N_l.
         const seeds = new Map<string, tf.Tensor2D>();
         let terms: Evaluation['terms'] | undefined;
-        let loss: tf.Scalar | undefined;
+        let total: tf.Scalar | undefined;
         try {
           const styleParts: tf.Scalar[] = [];
           tf.tidy(() => {
-            plan.style.forEach((l, i) => {
+            loss.style.forEach(({ layer: l, weight }) => {
               const c = targets.get(l)!.shape[0];
-              const n = count(l, c);
-              const diff = tf.sub(tf.div(sums.get(l)!, n), targets.get(l)!);
-              styleParts.push(tf.keep(tf.mul(tf.mean(tf.square(diff)), plan.styleWeights[i])) as tf.Scalar);
-              const k = tf.mul(diff, (params.styleWeight * plan.styleWeights[i] * 2) / (c * c * n));
+              const scale = gramScale(positions(l), c);
+              const diff = tf.sub(tf.mul(sums.get(l)!, scale), targets.get(l)!);
+              styleParts.push(tf.keep(tf.mul(tf.sum(tf.square(diff)), weight * styleMeanScale(c))) as tf.Scalar);
+              const k = tf.mul(diff, styleSeedScale(loss, weight, c) * scale);
               seeds.set(l, tf.keep(tf.add(k, tf.transpose(k))) as tf.Tensor2D);
             });
           });
-          const contentParts = plan.content.map((l, i) => {
+          const contentParts = loss.content.map(({ layer: l, weight }) => {
             const sq = contentSq.get(l);
             if (!sq) return tf.scalar(0);
             const c = contentTargets.find((m) => m.has(l))!.get(l)!.shape[3];
-            return tf.mul(sq, plan.contentWeights[i] / count(l, c)) as tf.Scalar;
+            return tf.mul(sq, weight * contentMeanScale(positions(l), c)) as tf.Scalar;
           });
           const style = tf.addN(styleParts) as tf.Scalar;
           const contentTerm = tf.addN(contentParts) as tf.Scalar;
-          const tv = tf.div(tvSum, height * width * 3) as tf.Scalar;
+          const tv = tf.mul(tvSum, tvMeanScale(height, width)) as tf.Scalar;
           tf.dispose([...styleParts, ...contentParts]);
           terms = { content: contentTerm, style, tv };
-          loss = tf.tidy(() => tf.addN([tf.mul(contentTerm, params.contentWeight), tf.mul(style, params.styleWeight), tf.mul(tv, params.tvWeight)]) as tf.Scalar);
+          total = tf.tidy(() => tf.addN(TERMS.map((k) => tf.mul(terms![k], weights[k]))) as tf.Scalar);
         } finally {
           tf.dispose([...sums.values(), ...contentSq.values(), tvSum]);
         }
@@ -298,13 +277,13 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
                 tf.grad((input: tf.Tensor) => {
                   const cropped = input as tf.Tensor4D;
                   const feats = interiorFeatures(model.features(preprocess(cropped), layers, params.pooling), t, levels);
-                  const parts: tf.Scalar[] = [tf.mul(tvShare(cropped, t, height, width), params.tvWeight / (height * width * 3))];
+                  const parts: tf.Scalar[] = [tf.mul(tvShare(cropped, t, height, width), weights.tv * tvMeanScale(height, width))];
                   for (const l of plan.style) if (feats.has(l)) parts.push(styleSeed(feats.get(l)!, seeds.get(l)!));
-                  plan.content.forEach((l, k) => {
+                  // The content term on the interior, weighted as in the total: its gradient is the global one there.
+                  loss.content.forEach(({ layer: l, weight }) => {
                     const target = hostTargets.get(l);
                     if (!target) return;
-                    const weight = (params.contentWeight * plan.contentWeights[k]) / count(l, target.shape[3]);
-                    parts.push(tf.mul(tf.sum(tf.squaredDifference(feats.get(l)!, target)), weight));
+                    parts.push(tf.mul(tf.sum(tf.squaredDifference(feats.get(l)!, target)), weights.content * weight * contentMeanScale(positions(l), target.shape[3])));
                   });
                   return tf.addN(parts) as tf.Scalar;
                 })(crop(x, t)),
@@ -320,9 +299,9 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
               tf.dispose([...hostTargets.values()]);
             }
           }
-          return { loss: loss!, grad, terms: terms! };
+          return { loss: total!, grad, terms: terms! };
         } catch (err) {
-          if (loss) loss.dispose();
+          if (total) total.dispose();
           if (terms) tf.dispose([terms.content, terms.style, terms.tv]);
           throw err;
         } finally {
@@ -336,7 +315,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
       },
     });
   } catch (err) {
-    tf.dispose([...targets.values(), ...owned]);
+    tf.dispose([...targets.values()]);
     if (ownCache) cache.dispose();
     throw err;
   }

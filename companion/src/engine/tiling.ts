@@ -87,20 +87,50 @@ function splitAxis(length: number, tile: number, grid: number): Array<[number, n
 }
 
 /**
+ * Each interior's crop on one axis: interior ± halo clipped to [0, length), then widened inside the
+ * image to the axis's longest crop where that keeps the crop on the grid and exactly that long. A
+ * larger crop is still exact (it only adds context), and crops of one shape share a compiled graph.
+ */
+function cropsOnAxis(interiors: Array<[number, number]>, length: number, halo: number, grid: number): Array<[number, number]> {
+  const natural = interiors.map(([a, b]): [number, number] => [Math.max(0, a - halo), Math.min(length, b + halo)]);
+  const longest = Math.max(...natural.map(([a, b]) => b - a));
+  return natural.map(([a, b]): [number, number] => {
+    if (b - a === longest) return [a, b];
+    const left = Math.max(0, Math.floor((b - longest) / grid) * grid);
+    if (b - left === longest) return [left, b];
+    if (a + longest <= length) return [a, a + longest];
+    return [a, b];
+  });
+}
+
+/**
  * Tiles covering an h×w image, row by row: interiors of at most `tile` px (aligned down to the
- * grid) that partition the image, each with its crop (interior + halo, clipped to the image).
+ * grid) that partition the image, each with its crop (interior + halo inside the image, widened to
+ * a common shape where possible: cropsOnAxis).
  */
 export function planTiles(h: number, w: number, tile: number, layers: readonly string[]): Tile[] {
   if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new EngineError('bad_input', `bad image size ${w}x${h}`);
   const { grid, halo } = tileGeometry(layers);
   const t = alignTile(tile, grid);
+  const rows = splitAxis(h, t, grid);
+  const cols = splitAxis(w, t, grid);
+  const rowCrops = cropsOnAxis(rows, h, halo, grid);
+  const colCrops = cropsOnAxis(cols, w, halo, grid);
   const tiles: Tile[] = [];
-  for (const [y0, y1] of splitAxis(h, t, grid)) {
-    for (const [x0, x1] of splitAxis(w, t, grid)) {
-      tiles.push({ y0, y1, x0, x1, cy0: Math.max(0, y0 - halo), cy1: Math.min(h, y1 + halo), cx0: Math.max(0, x0 - halo), cx1: Math.min(w, x1 + halo) });
-    }
-  }
+  rows.forEach(([y0, y1], r) => {
+    cols.forEach(([x0, x1], c) => {
+      tiles.push({ y0, y1, x0, x1, cy0: rowCrops[r][0], cy1: rowCrops[r][1], cx0: colCrops[c][0], cx1: colCrops[c][1] });
+    });
+  });
   return tiles;
+}
+
+/** The interior of `tile` on the grid of a layer after `pools` poolings, relative to the crop: rows [r0,r1) × columns [c0,c1). */
+export function interiorAt(tile: Tile, pools: number): { r0: number; r1: number; c0: number; c1: number } {
+  const s = 2 ** pools;
+  const cy = tile.cy0 / s;
+  const cx = tile.cx0 / s;
+  return { r0: tile.y0 / s - cy, r1: Math.floor(tile.y1 / s) - cy, c0: tile.x0 / s - cx, c1: Math.floor(tile.x1 / s) - cx };
 }
 
 const DEFAULT_CHANNELS: readonly number[] = VGG19_LAYERS.map((l) => l.outChannels);

@@ -4,12 +4,10 @@
  * `resolveLayerName` for the paper's aliases.
  */
 import * as tf from '@tensorflow/tfjs';
-import { backwardKernel, conv3x3Relu, pool2x2 } from './ops.js';
+import { inputGradientKernel, conv3x3Relu, pool2x2 } from './ops.js';
 import { VGG19_LAYERS, layerIndex } from './layers.js';
-import { preprocess } from './preprocess.js';
 import { EngineError } from './errors.js';
 import type { VggWeights } from './types.js';
-import type { ObjectiveAccelerator } from './accelerator.js';
 
 /** The VGG-19 network over (possibly partial) weights. Owns the weights: `dispose()` frees them. */
 export class Vgg19 {
@@ -17,17 +15,11 @@ export class Vgg19 {
   readonly availableLayers: string[];
   /** Output width of each layer of VGG19_LAYERS: the weights' for the layers they cover, the real VGG-19's beyond. */
   readonly channels: number[];
-  /** Evaluates objectives outside TF.js when set (the `onnx` backend); see accelerator.ts. */
-  readonly accelerator: ObjectiveAccelerator | undefined;
   /** Per-layer kernels of the input-gradient convolution (see ops.ts), made once. */
-  private readonly backKernels = new Map<string, tf.Tensor4D>();
+  private readonly inputGradientKernels = new Map<string, tf.Tensor4D>();
 
   /** Checks shapes and keeps the weights; extra layers after the first gap are ignored. */
-  constructor(
-    private readonly weights: VggWeights,
-    opts: { accelerator?: ObjectiveAccelerator } = {},
-  ) {
-    this.accelerator = opts.accelerator;
+  constructor(private readonly weights: VggWeights) {
     const available: string[] = [];
     for (const layer of VGG19_LAYERS) {
       const w = weights.get(layer.name);
@@ -46,7 +38,7 @@ export class Vgg19 {
     this.availableLayers = available;
     this.channels = VGG19_LAYERS.map((l, i) => (i < available.length ? weights.get(l.name)!.kernel.shape[3] : l.outChannels));
     // Resident input-gradient kernels (ops.ts): derived once, not in every backward pass.
-    for (const name of available) this.backKernels.set(name, backwardKernel(weights.get(name)!.kernel));
+    for (const name of available) this.inputGradientKernels.set(name, inputGradientKernel(weights.get(name)!.kernel));
   }
 
   /**
@@ -69,27 +61,13 @@ export class Vgg19 {
       for (let i = 0; i <= deepest; i++) {
         const layer = VGG19_LAYERS[i];
         const w = this.weights.get(layer.name)!;
-        h = conv3x3Relu(h, w.kernel, w.bias, this.backKernels.get(layer.name));
+        h = conv3x3Relu(h, w.kernel, w.bias, this.inputGradientKernels.get(layer.name));
         if (wanted.has(layer.name)) out[layer.name] = h;
         if (layer.lastInBlock && i < deepest) h = pool2x2(h, pooling);
       }
       return out;
     });
     return new Map(Object.entries(record));
-  }
-
-  /**
-   * Features (ReLU outputs) at `layers` of an RGB 0..255 image [1,H,W,3], preprocessing included,
-   * through the accelerator when there is one. Returned tensors are owned by the caller.
-   */
-  async featuresOf(image: tf.Tensor4D, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor4D>> {
-    if (this.accelerator) return this.accelerator.features(this, image, layers, pooling);
-    const x = preprocess(image);
-    try {
-      return this.features(x, layers, pooling);
-    } finally {
-      x.dispose();
-    }
   }
 
   /** A host copy of layer `index`'s kernel [3,3,CI,CO] (HWIO) and bias (CPU backends: a synchronous read). */
@@ -101,8 +79,8 @@ export class Vgg19 {
 
   /** Frees the weights' tensors (and the derived backward kernels). */
   dispose(): void {
-    for (const k of this.backKernels.values()) k.dispose();
-    this.backKernels.clear();
+    for (const k of this.inputGradientKernels.values()) k.dispose();
+    this.inputGradientKernels.clear();
     for (const w of this.weights.values()) {
       w.kernel.dispose();
       w.bias.dispose();

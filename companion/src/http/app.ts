@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): AppHandle {
   const queue = new JobQueue({
     maxQueue: limits.maxQueue,
     maxQueuePerTeam: limits.maxTeamQueue,
-    run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB }),
+    run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB, runtime: deps.engine.runtime }),
     describeError: (err) => describeJobError(err, logger),
     logger,
     onFinished: () => retention?.sweep(),

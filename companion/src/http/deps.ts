@@ -1,4 +1,5 @@
 /** What `createApp` is built from: the engine, auth, limits, and optional team presets. */
+import type { OrtRuntime } from '../engine/onnx/ortRuntime.js';
 import type { Logger } from 'pino';
 import type { Vgg19 } from '../engine/vgg19.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
@@ -13,7 +14,7 @@ export interface AppDeps {
    * The network and the device it runs on; `memoryBudgetMiB` is the device-memory budget for jobs
    * whose params give neither a tile nor a budget (large images are then computed in exact tiles).
    */
-  engine: { model: Vgg19; backend: { name: string; device: string }; memoryBudgetMiB?: number; speed?: () => MeasuredSpeed | null };
+  engine: { model: Vgg19; runtime?: OrtRuntime; backend: { name: string; device: string }; memoryBudgetMiB?: number; speed?: () => MeasuredSpeed | null };
   weightsInfo: { source: string; layers: string[] };
   /** Token → team; every route but health requires a token it accepts. */
   authenticate: Authenticate;

@@ -3,6 +3,7 @@
  * StyleTargetCache (style Grams computed once per job), with progress and small PNG previews
  * forwarded to the job, and each result encoded as PNG with the content's alpha re-applied.
  */
+import type { OrtRuntime } from '../engine/onnx/ortRuntime.js';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { EngineError, CancelledError } from '../engine/errors.js';
@@ -63,6 +64,8 @@ function jobProgress(p: Progress, item: number, items: number, itemStart: number
 export interface JobRunnerOptions {
   /** Device-memory budget (MiB) for jobs whose params set neither `tile` nor `memoryBudget`. */
   memoryBudgetMiB?: number;
+  /** The onnx backends' runtime (BackendInfo.runtime). */
+  runtime?: OrtRuntime;
 }
 
 /** A JobRunner over one model (one device). */
@@ -85,6 +88,7 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
         const itemStart = performance.now();
         const r = await stylizeToPng({
           model,
+          runtime: opts.runtime,
           content: input.contents[i],
           styles: input.styles,
           initImage: input.initImage,

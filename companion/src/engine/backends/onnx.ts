@@ -3,10 +3,9 @@
  * whose npm package carries its CPU library: nothing is downloaded), everything else on TF.js wasm.
  * See ../onnx/ for the graph.
  */
-import type { ObjectiveAccelerator } from '../accelerator.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createOrtAccelerator, PROVIDER_LABEL, type OrtModule, type OrtProvider } from '../onnx/ortObjective.js';
+import { createOrtRuntime, PROVIDER_LABEL, type OrtModule, type OrtProvider, type OrtRuntime } from '../onnx/ortRuntime.js';
 import { describeMissing, missingCudaPieces } from './cudaLibraries.js';
 import { encodeModel } from '../onnx/protobuf.js';
 import { initWasm } from './wasm.js';
@@ -14,9 +13,9 @@ import { isNotInstalled } from './native.js';
 
 /** What the onnx backend reports. */
 export interface OnnxSetup {
-  accelerator: ObjectiveAccelerator;
+  runtime: OrtRuntime;
   /** e.g. "ONNX Runtime 1.30.0 (CPU, 2 threads) + TF.js wasm SIMD". */
-  runtime: string;
+  description: string;
 }
 
 /**
@@ -37,9 +36,9 @@ export async function initOnnx(threads: number, provider: OrtProvider = 'cpu'): 
     if (missing.length) throw new Error(`ONNX Runtime's CUDA provider cannot load: ${describeMissing(missing)}`);
   }
   if (provider !== 'cpu') await checkProvider(mod, provider);
-  const accelerator = createOrtAccelerator(mod, { threads, provider });
+  const runtime = createOrtRuntime(mod, { threads, provider });
   const wasm = await initWasm(threads);
-  return { accelerator, runtime: `${accelerator.description} + TF.js wasm${wasm.simd ? ' SIMD' : ''}` };
+  return { runtime, description: `${runtime.description} + TF.js wasm${wasm.simd ? ' SIMD' : ''}` };
 }
 
 /** onnxruntime-node's native folder for this platform (where its install script puts the CUDA provider). */

@@ -1,0 +1,81 @@
+/**
+ * What every ONNX Runtime evaluator shares: the loaded module, the execution provider and its
+ * options, the network's weights converted for the graphs, and how sessions are opened.
+ */
+import type * as Ort from 'onnxruntime-node';
+import type { Vgg19 } from '../vgg19.js';
+import { graphKernels, type GraphKernels, type MaxPoolBackward } from './vggGraph.js';
+
+/** The parts of onnxruntime-node used here. */
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor' | 'env'>;
+export type OrtSession = Ort.InferenceSession;
+export type OrtTensor = Ort.Tensor;
+
+/** The ONNX Runtime execution providers Atelier runs its graphs on. */
+export type OrtProvider = 'cpu' | 'webgpu' | 'cuda';
+/** How each provider is named to people. */
+export const PROVIDER_LABEL: Record<OrtProvider, string> = { cpu: 'CPU', webgpu: 'WebGPU', cuda: 'CUDA' };
+
+/** One runtime's settings, and the network's graph kernels. */
+export interface OrtContext {
+  ort: OrtModule;
+  threads: number;
+  provider: OrtProvider;
+  maxPoolBackward: MaxPoolBackward;
+  /** Layer i's kernels for the graphs (converted once per network). */
+  kernels: (i: number) => GraphKernels;
+}
+
+/** How a session is used. */
+export interface SessionUse {
+  /** `once`: run a single time (light optimisation); `repeated`: every evaluation (full optimisation). */
+  runs: 'once' | 'repeated';
+  /**
+   * Release working memory after each run (CPU): a tiled evaluation keeps several crop sessions, and
+   * their memory must follow the tile, not add up.
+   */
+  releaseMemory?: boolean;
+}
+
+/** Opens a session on the context's provider. */
+export function openSession(ctx: OrtContext, bytes: Uint8Array, use: SessionUse): Promise<OrtSession> {
+  return ctx.ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: ctx.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // The full level's layout passes cost more than they save on a graph run once.
+    graphOptimizationLevel: use.runs === 'once' ? 'extended' : 'all',
+    executionProviders: [ctx.provider],
+    ...(use.releaseMemory && ctx.provider === 'cpu' ? { enableCpuMemArena: false } : {}),
+  });
+}
+
+/** Converted kernels per network, made once (the weights never change). */
+export function kernelCache(): (model: Vgg19) => (i: number) => GraphKernels {
+  const kernels = new WeakMap<Vgg19, Map<number, GraphKernels>>();
+  return (model) => (i) => {
+    let m = kernels.get(model);
+    if (!m) kernels.set(model, (m = new Map()));
+    let k = m.get(i);
+    if (!k) m.set(i, (k = graphKernels(model.hostWeights(i))));
+    return k;
+  };
+}
+
+/** A float32 ORT tensor over host data. */
+export function floatTensor(ctx: OrtContext, data: Float32Array, dims: readonly number[]): OrtTensor {
+  return new ctx.ort.Tensor('float32', data, dims);
+}
+
+/** Reads a scalar output. */
+export const scalarOf = (t: OrtTensor): number => (t.data as Float32Array)[0];
+
+/** Runs a session and disposes its outputs after `use` reads them. */
+export async function runAndRead<T>(session: OrtSession, feeds: Record<string, OrtTensor>, use: (out: Record<string, OrtTensor>) => T): Promise<T> {
+  const out = await session.run(feeds);
+  try {
+    return use(out);
+  } finally {
+    for (const t of Object.values(out)) t.dispose();
+  }
+}
