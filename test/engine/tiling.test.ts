@@ -67,9 +67,9 @@ describe('tile geometry', () => {
     expect(alignTile(5, 16)).toBe(16);
   });
 
-  it('plans grid-aligned tiles that partition the image, with clipped halo crops', () => {
+  it('plans grid-aligned tiles that partition the image, with halo crops inside the image, in few shapes', () => {
     const layers = ['block1_conv1', 'block3_conv1'];
-    for (const [h, w, t] of [[90, 70, 16], [96, 80, 32], [33, 17, 100], [64, 64, 64]]) {
+    for (const [h, w, t] of [[90, 70, 16], [96, 80, 32], [33, 17, 100], [64, 64, 64], [203, 97, 40]]) {
       const tiles = planTiles(h, w, t, layers);
       const covered = new Uint8Array(h * w);
       for (const tl of tiles) {
@@ -78,13 +78,25 @@ describe('tile geometry', () => {
         expect(tl.cy0 % 4).toBe(0);
         expect(tl.cx0 % 4).toBe(0);
         expect(tl.y1 - tl.y0).toBeLessThanOrEqual(t);
-        expect(tl.cy0).toBe(Math.max(0, tl.y0 - 12));
-        expect(tl.cy1).toBe(Math.min(h, tl.y1 + 12));
-        expect(tl.cx1).toBe(Math.min(w, tl.x1 + 12));
+        // The crop holds the interior and its halo of 12 px (or reaches the image's border), and stays inside the image.
+        expect(tl.cy0).toBeLessThanOrEqual(Math.max(0, tl.y0 - 12));
+        expect(tl.cx0).toBeLessThanOrEqual(Math.max(0, tl.x0 - 12));
+        expect(tl.cy1).toBeGreaterThanOrEqual(Math.min(h, tl.y1 + 12));
+        expect(tl.cx1).toBeGreaterThanOrEqual(Math.min(w, tl.x1 + 12));
+        expect(tl.cy0).toBeGreaterThanOrEqual(0);
+        expect(tl.cy1).toBeLessThanOrEqual(h);
+        expect(tl.cx1).toBeLessThanOrEqual(w);
+        // Never larger than interior + 2 halos: the memory estimate holds.
+        expect(tl.cy1 - tl.cy0).toBeLessThanOrEqual(Math.min(h, alignTile(t, 4) + 24));
         for (let i = tl.y0; i < tl.y1; i++) for (let j = tl.x0; j < tl.x1; j++) covered[i * w + j]++;
       }
       expect(covered.every((c) => c === 1)).toBe(true);
+      // Crops are widened to one length per axis where the grid allows: at most two shapes per axis.
+      expect(new Set(tiles.map((tl) => tl.cy1 - tl.cy0)).size).toBeLessThanOrEqual(2);
+      expect(new Set(tiles.map((tl) => tl.cx1 - tl.cx0)).size).toBeLessThanOrEqual(2);
     }
+    // 1024² in tiles of 512 (halo 12): both crops on an axis are 524 px: one crop graph.
+    expect(new Set(planTiles(1024, 1024, 512, layers).map((tl) => `${tl.cy1 - tl.cy0}x${tl.cx1 - tl.cx0}`)).size).toBe(1);
     expect(planTiles(33, 17, 100, layers)).toHaveLength(1);
     expect(planTiles(96, 80, 32, layers)).toHaveLength(9);
   });

@@ -88,19 +88,16 @@ function splitAxis(length: number, tile: number, grid: number): Array<[number, n
 
 /**
  * Each interior's crop on one axis: interior ± halo clipped to [0, length), then widened inside the
- * image to the axis's longest crop where that keeps the crop on the grid and exactly that long. A
- * larger crop is still exact (it only adds context), and crops of one shape share a compiled graph.
+ * image to the axis's longest crop, or, where that would pass the end, to the common crop that ends
+ * there (starting on the grid). A larger crop is still exact (it only adds context), never exceeds
+ * the longest natural crop, and crops of one shape share a compiled graph: at most two shapes per axis.
  */
 function cropsOnAxis(interiors: Array<[number, number]>, length: number, halo: number, grid: number): Array<[number, number]> {
   const natural = interiors.map(([a, b]): [number, number] => [Math.max(0, a - halo), Math.min(length, b + halo)]);
   const longest = Math.max(...natural.map(([a, b]) => b - a));
-  return natural.map(([a, b]): [number, number] => {
-    if (b - a === longest) return [a, b];
-    const left = Math.max(0, Math.floor((b - longest) / grid) * grid);
-    if (b - left === longest) return [left, b];
-    if (a + longest <= length) return [a, a + longest];
-    return [a, b];
-  });
+  // Every natural crop that ends at `length` starts at or after this (its start is on the grid and its length ≤ longest).
+  const endStart = Math.ceil((length - longest) / grid) * grid;
+  return natural.map(([a]): [number, number] => (a + longest <= length ? [a, a + longest] : [endStart, length]));
 }
 
 /**
