@@ -1,21 +1,22 @@
 /**
- * The objective of objective.ts (same loss, same Objective interface, see losses.ts), evaluated
- * tile by tile so that device memory depends on the tile size, not on the image size. Exact: the
- * loss is a sum over feature positions, so
+ * TF.js's exact tiled objective — the evaluator of the TF.js backends for images over their memory
+ * budget (the onnx backends use onnx/ortTiledObjective.ts, the same algorithm as ONNX graphs). Same
+ * loss (loss/description.ts), same Objective interface, device memory following the tile. Exact:
+ * the loss is a sum over feature positions, so
  *
  * - pass 1 runs the forward pass on each tile's crop (interior + halo, tiling.ts), keeps the
  *   features of the tile's INTERIOR at each used layer and accumulates Σ FᵀF per style layer and
- *   Σ (F − F_c)² per content layer; then G_l = ΣFᵀF / (H_l·W_l·C_l) and every term is as untiled;
+ *   Σ (F − F_c)² per content layer; then G_l = ΣFᵀF·gramScale and every term is as untiled;
  * - pass 2 recomputes each crop's forward pass and backpropagates a surrogate whose gradient is the
  *   global loss gradient restricted to the interior: for style, dF_int = F_int·(K_l + K_lᵀ) with
- *   K_l = β·v_l·∂mean((G_l − A_l)²)/∂G_l / (H_l·W_l·C_l) from the GLOBAL G_l (as ops.gram's
- *   gradient); for content α·w_l·Σ_int (F − F_c)² / (H_l·W_l·C_l); for TV the tile's own share of
- *   the neighbour differences. The crop's gradient (halo included) is added into the full-size
- *   gradient, which is accumulated on the device (padded into place and added: no synchronous
- *   read-back, which WebGPU in Node cannot do).
+ *   K_l = styleSeedScale·(G_l − A_l)·gramScale from the GLOBAL G_l (as ops.gram's gradient); for
+ *   content the weighted content term on the interior; for TV the tile's own share of the neighbour
+ *   differences. The crop's gradient (halo included) is added into the full-size gradient, which
+ *   is accumulated on the device (padded into place and added: no synchronous read-back, which
+ *   WebGPU in Node cannot do).
  *
- * Content targets (the content image's interior features per tile) are kept on the host, and the
- * style Grams are computed tile by tile when the resized style image exceeds one tile.
+ * Content targets (the content image's interior features per tile) are kept on the host; the
+ * style Grams go through the style-target cache, tile by tile when the style image exceeds a tile.
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalizeWeights } from './losses.js';
