@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { contentLoss, normalizeWeights, scaled, styleLoss, summed, tvLoss, atLayer } from '../../companion/src/engine/losses.js';
+import { contentLoss, scaled, styleLoss, summed, tvLoss, atLayer } from '../../companion/src/engine/losses.js';
+import { normalizeWeights } from '../../companion/src/engine/loss/description.js';
 import { gram } from '../../companion/src/engine/ops.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/colors.js';

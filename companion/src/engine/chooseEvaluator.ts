@@ -12,8 +12,7 @@
  * carries no runtime; the runtime comes from the backend (backend.ts) and is passed in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeLoss } from './loss/description.js';
-import { normalizeWeights } from './losses.js';
+import { describeLoss, normalizeWeights } from './loss/description.js';
 import { createObjective, type GramsOf, type Objective, type ObjectiveOptions } from './objective.js';
 import { createTiledObjective, tiledGrams } from './tiledObjective.js';
 import { resolveLayers } from './resolveLayers.js';

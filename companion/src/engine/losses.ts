@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { gram } from './ops.js';
 import { contentMeanScale, styleMeanScale, TV_PIXEL_SCALE, tvMeanScale } from './loss/description.js';
-import { EngineError } from './errors.js';
 
 /** Features by Keras layer name, as returned by Vgg19.features. */
 export type Features = Map<string, tf.Tensor4D>;
@@ -70,14 +69,4 @@ export function scaled<T>(weight: number, loss: (input: T) => tf.Scalar): (input
 /** Sums several losses on the same input. */
 export function summed<T>(losses: Array<(input: T) => tf.Scalar>): (input: T) => tf.Scalar {
   return (input) => tf.tidy(() => losses.reduce<tf.Scalar>((acc, l) => tf.add(acc, l(input)) as tf.Scalar, tf.scalar(0)));
-}
-
-/** Normalises non-negative weights to sum 1 (equal when none are given); EngineError `bad_input` on a bad list. */
-export function normalizeWeights(weights: readonly number[] | undefined, count: number, what = 'weights'): number[] {
-  const w = weights ?? new Array<number>(count).fill(1);
-  if (w.length !== count) throw new EngineError('bad_input', `${what}: expected ${count} value(s), got ${w.length}`);
-  if (w.some((v) => !Number.isFinite(v) || v < 0)) throw new EngineError('bad_input', `${what} must be finite and non-negative`);
-  const total = w.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) throw new EngineError('bad_input', `${what} must not all be zero`);
-  return w.map((v) => v / total);
 }

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
-import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, normalizeWeights, type Features } from './losses.js';
-import { describeLoss, termWeights, TERMS } from './loss/description.js';
+import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, type Features } from './losses.js';
+import { describeLoss, normalizeWeights, termWeights, TERMS } from './loss/description.js';
 import { preprocess } from './preprocess.js';
 import { resolveLayers, type LayerPlan } from './resolveLayers.js';
 import { blendGrams, createStyleTargetCache, type GramsOf, type StyleTargetCache } from './styleTargets.js';

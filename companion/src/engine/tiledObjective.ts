@@ -19,8 +19,7 @@
  * style Grams go through the style-target cache, tile by tile when the style image exceeds a tile.
  */
 import * as tf from '@tensorflow/tfjs';
-import { normalizeWeights } from './losses.js';
-import { contentMeanScale, describeLoss, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from './loss/description.js';
+import { contentMeanScale, describeLoss, normalizeWeights, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from './loss/description.js';
 import { preprocess } from './preprocess.js';
 import { resolveLayers } from './resolveLayers.js';
 import { blendGrams, createStyleTargetCache, tfjsGrams } from './styleTargets.js';

@@ -6,14 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
 import type { StyleTargetCache } from './styleTargets.js';
 
-/** One convolution layer's parameters: kernel HWIO [3,3,in,out], bias [out]. */
-export interface ConvWeights {
-  kernel: tf.Tensor4D;
-  bias: tf.Tensor1D;
-}
-
-/** VGG-19 weights by Keras layer name (`block1_conv1` …); may cover only the first layers. */
-export type VggWeights = Map<string, ConvWeights>;
+export type { ConvWeights, VggWeights } from './vgg19.js';
 
 /** An RGB image as a float32 tensor [H, W, 3], values 0..255. */
 export type RgbImage = tf.Tensor3D;

@@ -7,7 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { inputGradientKernel, conv3x3Relu, pool2x2 } from './ops.js';
 import { VGG19_LAYERS, layerIndex } from './layers.js';
 import { EngineError } from './errors.js';
-import type { VggWeights } from './types.js';
+
+/** One convolution layer's parameters: kernel HWIO [3,3,in,out], bias [out]. */
+export interface ConvWeights {
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+
+/** VGG-19 weights by Keras layer name (`block1_conv1` …); may cover only the first layers. */
+export type VggWeights = Map<string, ConvWeights>;
 
 /** The VGG-19 network over (possibly partial) weights. Owns the weights: `dispose()` frees them. */
 export class Vgg19 {

@@ -24,7 +24,7 @@
  * - d(γ·tv)/dx = tvSeedScale · Σ_axis (Δ[j−1] − Δ[j]) with Δ the neighbour differences of y
  */
 import type { StylizeParams } from '../../../../shared/params.js';
-import type { LayerPlan } from '../resolveLayers.js';
+import { EngineError } from '../errors.js';
 
 /** One weighted layer of a term. */
 export interface WeightedLayer {
@@ -46,7 +46,10 @@ export interface LossDescription {
 }
 
 /** The description for a run's parameters and resolved layers. */
-export function describeLoss(params: Pick<StylizeParams, 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>, plan: LayerPlan): LossDescription {
+export function describeLoss(
+  params: Pick<StylizeParams, 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling'>,
+  plan: { content: string[]; contentWeights: number[]; style: string[]; styleWeights: number[] },
+): LossDescription {
   return {
     content: plan.content.map((layer, i) => ({ layer, weight: plan.contentWeights[i] })),
     style: plan.style.map((layer, i) => ({ layer, weight: plan.styleWeights[i] })),
@@ -55,6 +58,16 @@ export function describeLoss(params: Pick<StylizeParams, 'contentWeight' | 'styl
     tvWeight: params.tvWeight,
     pooling: params.pooling,
   };
+}
+
+/** Normalises non-negative weights to sum 1 (equal when none are given); EngineError `bad_input` on a bad list. */
+export function normalizeWeights(weights: readonly number[] | undefined, count: number, what = 'weights'): number[] {
+  const w = weights ?? new Array<number>(count).fill(1);
+  if (w.length !== count) throw new EngineError('bad_input', `${what}: expected ${count} value(s), got ${w.length}`);
+  if (w.some((v) => !Number.isFinite(v) || v < 0)) throw new EngineError('bad_input', `${what} must be finite and non-negative`);
+  const total = w.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new EngineError('bad_input', `${what} must not all be zero`);
+  return w.map((v) => v / total);
 }
 
 /** Every layer the loss reads, content layers first, each once. */

@@ -3,6 +3,9 @@
  * options, the network's weights converted for the graphs, and how sessions are opened.
  */
 import type * as Ort from 'onnxruntime-node';
+import type * as tf from '@tensorflow/tfjs';
+import type { LossDescription } from '../loss/description.js';
+import type { LayerPlan } from '../resolveLayers.js';
 import type { Vgg19 } from '../vgg19.js';
 import { graphKernels, type GraphKernels, type MaxPoolBackward } from './vggGraph.js';
 
@@ -78,4 +81,20 @@ export async function runAndRead<T>(session: OrtSession, feeds: Record<string, O
   } finally {
     for (const t of Object.values(out)) t.dispose();
   }
+}
+
+/** What an ONNX Runtime objective is built from. The tensors stay owned by the caller until `release`. */
+export interface OrtObjectiveSetup {
+  height: number;
+  width: number;
+  loss: LossDescription;
+  plan: LayerPlan;
+  /** The content image at this size, RGB 0..255 [H,W,3]. */
+  content: tf.Tensor3D;
+  /** Blended style targets A_l per style layer [C,C]. */
+  styleTargets: Map<string, tf.Tensor2D>;
+  /** Tiled evaluations stop between tiles with CancelledError once it is aborted. */
+  signal?: AbortSignal;
+  /** Called by the objective's dispose (frees what the caller handed over). */
+  release(): void;
 }

@@ -8,8 +8,7 @@ import { weightedTotal } from '../loss/description.js';
 import { sizedObjective, type Evaluation, type Objective } from '../objective.js';
 import { buildFeaturesGraph, buildGatysGraph, featuresOutput } from './gatysGraph.js';
 import { names } from './lossGraph.js';
-import { floatTensor, openSession, runAndRead, scalarOf, type OrtContext, type OrtTensor } from './ortContext.js';
-import type { OrtObjectiveSetup } from './ortRuntime.js';
+import { floatTensor, openSession, runAndRead, scalarOf, type OrtContext, type OrtObjectiveSetup, type OrtTensor } from './ortContext.js';
 
 /** Features of an RGB 0..255 image [1,H,W,3] at `layers`, as host tensors in the graph's layout (one run). */
 export async function hostFeatures(

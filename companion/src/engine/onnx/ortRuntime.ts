@@ -6,32 +6,14 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { LossDescription } from '../loss/description.js';
 import type { Objective } from '../objective.js';
-import type { LayerPlan } from '../resolveLayers.js';
 import type { Vgg19 } from '../vgg19.js';
-import { kernelCache, PROVIDER_LABEL, type OrtContext, type OrtModule, type OrtProvider } from './ortContext.js';
+import { kernelCache, PROVIDER_LABEL, type OrtContext, type OrtModule, type OrtObjectiveSetup, type OrtProvider } from './ortContext.js';
 import { createOrtObjective, hostFeatures } from './ortObjective.js';
 import { createOrtTiledObjective, tiledGramsOrt } from './ortTiledObjective.js';
 import type { MaxPoolBackward } from './vggGraph.js';
 
-export { PROVIDER_LABEL, type OrtModule, type OrtProvider };
-
-/** What an ONNX Runtime objective is built from. The tensors stay owned by the caller until `release`. */
-export interface OrtObjectiveSetup {
-  height: number;
-  width: number;
-  loss: LossDescription;
-  plan: LayerPlan;
-  /** The content image at this size, RGB 0..255 [H,W,3]. */
-  content: tf.Tensor3D;
-  /** Blended style targets A_l per style layer [C,C]. */
-  styleTargets: Map<string, tf.Tensor2D>;
-  /** Tiled evaluations stop between tiles with CancelledError once it is aborted. */
-  signal?: AbortSignal;
-  /** Called by the objective's dispose (frees what the caller handed over). */
-  release(): void;
-}
+export { PROVIDER_LABEL, type OrtModule, type OrtObjectiveSetup, type OrtProvider };
 
 /** The ONNX Runtime compute runtime. */
 export interface OrtRuntime {

@@ -20,8 +20,7 @@ import { interiorAt, planTiles, poolsBefore, type Tile } from '../tiling.js';
 import { buildFeaturesGraph, featuresOutput } from './gatysGraph.js';
 import { addCropInto, cropPixels, interiorMask, interiorOf, levelSize, onCropGrid, type GridFeatures } from './hostTiles.js';
 import { names } from './lossGraph.js';
-import { floatTensor, openSession, runAndRead, scalarOf, type OrtContext, type OrtSession, type OrtTensor } from './ortContext.js';
-import type { OrtObjectiveSetup } from './ortRuntime.js';
+import { floatTensor, openSession, runAndRead, scalarOf, type OrtContext, type OrtObjectiveSetup, type OrtSession, type OrtTensor } from './ortContext.js';
 import { buildTileHeadGraph, buildTilePass1Graph, buildTilePass2Graph, buildTvGraph, type CropGraphSpec, type LayerSize } from './tiledGraphs.js';
 
 const shapeKey = (t: Tile) => `${t.cy1 - t.cy0}x${t.cx1 - t.cx0}`;
