@@ -155,11 +155,13 @@ describe('backends', () => {
     expectAgreement(await evaluateOnActiveBackend(), reference);
   });
 
-  it('onnx (ONNX Runtime CPU kernels for the loss, wasm for the rest) agrees with cpu on loss and gradient', async () => {
+  it('onnx (ONNX Runtime CPU kernels for the loss, untiled and tiled; wasm for the rest) agrees with cpu on loss and gradient', async () => {
     const info = await use('onnx');
     expect(info.device).toMatch(/ONNX Runtime [\d.]+ \(CPU, \d+ threads?\) \+ TF\.js wasm/);
     expect(info.runtime).toBeDefined();
     expectAgreement(await evaluateOnActiveBackend(0, info.runtime), reference);
+    // Tile by tile, as ONNX Runtime pass graphs.
+    expectAgreement(await evaluateOnActiveBackend(16, info.runtime), reference);
   });
 
   it('wasm with one thread starts the plain SIMD build', async () => {
@@ -189,7 +191,7 @@ describe('backends', () => {
     expectAgreement(await evaluateOnActiveBackend(16), reference);
   });
 
-  it('onnx-webgpu (the same graph on ONNX Runtime\'s WebGPU provider) agrees with cpu (skips without an adapter unless ATELIER_REQUIRE_WEBGPU=1)', async (ctx) => {
+  it('onnx-webgpu (the same graphs, untiled and tiled, on ONNX Runtime\'s WebGPU provider) agrees with cpu (skips without an adapter unless ATELIER_REQUIRE_WEBGPU=1)', async (ctx) => {
     const probe = await webgpuAvailability();
     if (!probe.available) {
       if (REQUIRE_WEBGPU) throw new Error(`ATELIER_REQUIRE_WEBGPU=1 but webgpu is unavailable: ${probe.reason}`);
@@ -200,5 +202,7 @@ describe('backends', () => {
     const info = await use('onnx-webgpu');
     expect(info.device).toMatch(/^GPU through ONNX Runtime [\d.]+ \(WebGPU\)/);
     expectAgreement(await evaluateOnActiveBackend(0, info.runtime), reference);
+    // The tiled pass graphs on the WebGPU provider (mask max-pool backward).
+    expectAgreement(await evaluateOnActiveBackend(16, info.runtime), reference);
   });
 });
