@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import { normalizeWeights } from './losses.js';
 import { preprocess } from './preprocess.js';
 import { resolveLayers } from './resolveLayers.js';
-import { fitLongerSide, resizeImage } from './resize.js';
+import { fitLongerSide, resizeTensor, sizeOf } from './resize.js';
 import { blendGrams, createStyleTargetCache } from './styleTargets.js';
 import { EngineError } from './errors.js';
 import { throwIfAborted, yieldToEventLoop } from './cancel.js';
@@ -170,11 +170,11 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
     // Style targets A_l: from the shared cache when the resized style fits one tile, else tile by tile.
     const perStyle: Array<Map<string, tf.Tensor2D>> = [];
     for (const s of styles) {
-      const size = fitLongerSide(s.shape[0], s.shape[1], styleSide);
+      const size = fitLongerSide(sizeOf(s), styleSide);
       if (planTiles(size.height, size.width, tile, plan.style).length === 1) {
         perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling));
       } else {
-        const resized = tf.tidy(() => tf.expandDims(resizeImage(s, size.height, size.width), 0) as tf.Tensor4D);
+        const resized = tf.tidy(() => tf.expandDims(resizeTensor(s, size), 0) as tf.Tensor4D);
         try {
           const g = tiledGrams(model, resized, plan.style, params.pooling, tile);
           owned.push(...g.values());
