@@ -5,6 +5,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
 import { parseStylizeParams } from '../../shared/params.js';
@@ -14,7 +15,8 @@ import { Vgg19 } from './engine/vgg19.js';
 import { NO_ADAPTER } from './engine/backends/webgpu.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
-import { defaultDataDir, tokenPath } from './token.js';
+import { resolveDataDir } from './io/dataDir.js';
+import { tokenPath } from './token.js';
 import { INSTALL_COMMAND, loadWeights, weightsStatus } from './weights/index.js';
 
 /** Node.js major version Atelier needs (package.json `engines`). */
@@ -62,7 +64,7 @@ function portFree(port: number): Promise<boolean> {
 /** Writable folder, or the nearest existing parent for a folder that does not exist yet (created on first use). */
 function writable(dir: string): boolean {
   let d = dir;
-  while (!existsSync(d)) d = d.slice(0, Math.max(1, d.lastIndexOf('/')));
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
   try {
     accessSync(d, constants.W_OK);
     return statSync(d).isDirectory();
@@ -129,7 +131,7 @@ export async function runDoctor(
   const node = { version: process.versions.node, ok: nodeMajor >= MIN_NODE_MAJOR };
   if (!node.ok) problems.push({ problem: `Node.js ${node.version} is too old`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer` });
 
-  const dataPath = opts.dataDir ?? defaultDataDir();
+  const dataPath = resolveDataDir(opts.dataDir);
   const dataDir = { path: dataPath, exists: existsSync(dataPath), writable: writable(dataPath) };
   if (!dataDir.writable) problems.push({ problem: `the data dir ${dataPath} is not writable`, fix: `make it writable, or point ATELIER_HOME at a writable folder` });
 

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import type { BackendCheck } from '../doctor.js';
 import type { ConcreteBackend } from '../engine/backend.js';
+import { dataDirOption } from './dataDirOption.js';
 import { intOption } from './parsers.js';
 
 interface DoctorFlags {
@@ -37,9 +38,7 @@ function checkInChild(name: ConcreteBackend, weightsPath: string | null, show: b
 
 /** Adds the `doctor` options and action. */
 export function configure(cmd: Command): void {
-  cmd
-    .option('--json', 'print one JSON object instead of text')
-    .option('--data-dir <dir>', 'data dir to check (default $ATELIER_HOME or ~/.atelier)')
+  dataDirOption(cmd.option('--json', 'print one JSON object instead of text'), 'data dir to check')
     .option('--port <n>', `port 'serve' would use (default ${DEFAULT_PORT})`, intOption('--port'))
     .option('--no-backends', 'do not start or time the backends (fast)')
     .option('--log-level <level>', "'debug' also shows native libraries' own output (Dawn's Vulkan warnings)")
