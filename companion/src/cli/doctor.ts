@@ -69,8 +69,9 @@ function formatReport(r: Report, size: number): string {
   for (const b of r.backends) {
     const speed = b.secondsPerEvaluation !== undefined ? `, ${b.secondsPerEvaluation.toFixed(3)} s per evaluation at ${size}²` : '';
     const what = b.status === 'available' ? `available on ${b.device}${speed}${b.reason ? ` (${b.reason})` : ''}` : `${b.status}: ${b.reason}`;
-    lines.push(`     backend ${b.name.padEnd(7)} ${what}`);
+    lines.push(`     backend ${b.name.padEnd(11)} ${what}`);
   }
+  if (r.auto) lines.push(`     --backend auto chooses ${r.auto.name} (the first of the backends above, in this order, that starts)`);
   lines.push(`${mark(r.weights.installed)} weights: ${r.weights.installed ? `${r.weights.path} (${r.weights.layers.length} layers: ${r.weights.layers[0]}..${r.weights.layers.at(-1)})` : 'not installed'}`);
   lines.push(`${mark(r.dataDir.writable)} data dir: ${r.dataDir.path} (${r.dataDir.exists ? 'exists' : 'created on first use'}, ${r.dataDir.writable ? 'writable' : 'NOT writable'})`);
   lines.push(`     port ${r.port.port}: ${r.port.free ? 'free' : 'in use'}`);
