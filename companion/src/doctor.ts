@@ -5,17 +5,21 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import { initBackend, type ConcreteBackend } from './engine/backend.js';
+import { autoOrder, firstThatStarts, type Skip } from './engine/autoOrder.js';
+import { cudaProviderMissing } from './engine/backends/onnx.js';
 import { disposeEvaluation } from './engine/objective.js';
 import { createScaleObjective } from './engine/chooseEvaluator.js';
 import { Vgg19 } from './engine/vgg19.js';
 import { NO_ADAPTER } from './engine/backends/webgpu.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
-import { defaultDataDir, tokenPath } from './token.js';
+import { resolveDataDir } from './io/dataDir.js';
+import { tokenPath } from './token.js';
 import { INSTALL_COMMAND, loadWeights, weightsStatus } from './weights/index.js';
 
 /** Node.js major version Atelier needs (package.json `engines`). */
@@ -37,7 +41,10 @@ export interface BackendCheck {
 export interface DoctorReport {
   ok: boolean;
   node: { version: string; ok: boolean };
+  /** The backends in the order `--backend auto` tries them here. */
   backends: BackendCheck[];
+  /** What `--backend auto` would choose from these checks, and why not the others; null when none starts or they were not tried. */
+  auto: { name: ConcreteBackend; skipped: Skip[] } | null;
   gpuAdapters: SeenAdapter[];
   gpuError?: string;
   weights: { installed: boolean; path: string | null; layers: string[] };
@@ -47,9 +54,6 @@ export interface DoctorReport {
   problems: Array<{ problem: string; fix: string }>;
   notes: string[];
 }
-
-/** Backends in the order `--backend auto` prefers them (onnx-webgpu runs only when named, so doctor does not start it). */
-const CHECKED: ConcreteBackend[] = ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'];
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */
 function portFree(port: number): Promise<boolean> {
@@ -63,7 +67,7 @@ function portFree(port: number): Promise<boolean> {
 /** Writable folder, or the nearest existing parent for a folder that does not exist yet (created on first use). */
 function writable(dir: string): boolean {
   let d = dir;
-  while (!existsSync(d)) d = d.slice(0, Math.max(1, d.lastIndexOf('/')));
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
   try {
     accessSync(d, constants.W_OK);
     return statSync(d).isDirectory();
@@ -130,7 +134,7 @@ export async function runDoctor(
   const node = { version: process.versions.node, ok: nodeMajor >= MIN_NODE_MAJOR };
   if (!node.ok) problems.push({ problem: `Node.js ${node.version} is too old`, fix: `install Node.js ${MIN_NODE_MAJOR} or newer` });
 
-  const dataPath = opts.dataDir ?? defaultDataDir();
+  const dataPath = resolveDataDir(opts.dataDir);
   const dataDir = { path: dataPath, exists: existsSync(dataPath), writable: writable(dataPath) };
   if (!dataDir.writable) problems.push({ problem: `the data dir ${dataPath} is not writable`, fix: `make it writable, or point ATELIER_HOME at a writable folder` });
 
@@ -146,15 +150,28 @@ export async function runDoctor(
     gpuError = (err as Error).message;
   }
 
+  // The same facts and order as `--backend auto` (engine/autoOrder.ts), from the adapters seen above.
+  const high = gpuAdapters.find((a) => a.powerPreference === 'high-performance');
+  const steps = autoOrder({ cudaMissing: cudaProviderMissing(), adapter: high ?? { reason: gpuError ?? NO_ADAPTER } });
   const backends: BackendCheck[] = [];
-  for (const name of CHECKED) {
+  for (const { name, unavailable } of steps) {
     if (opts.backends === false) backends.push({ name, status: 'not tried', reason: 'skipped (--no-backends)' });
-    else if (name === 'webgpu' && gpuAdapters.length === 0) backends.push({ name, status: 'unavailable', reason: gpuError ?? NO_ADAPTER });
+    else if (unavailable) backends.push({ name, status: 'unavailable', reason: unavailable });
     else if (name === 'cpu' && backends.some((b) => b.secondsPerEvaluation !== undefined)) {
       // Pure JS takes tens of seconds per evaluation at 128²: timed only when it is all there is.
       backends.push({ ...(await check(name, null, show)), reason: 'not timed: a faster backend is available' });
     } else backends.push(await check(name, st.path, show));
   }
+  const auto =
+    opts.backends === false
+      ? null
+      : await firstThatStarts(steps, async (name) => {
+          const b = backends.find((c) => c.name === name)!;
+          if (b.status !== 'available') throw new Error(b.reason);
+        }).then(
+          ({ name, skipped }) => ({ name, skipped }),
+          () => null,
+        );
   if (opts.backends !== false && !backends.some((b) => b.status === 'available' && (b.secondsPerEvaluation !== undefined || !st.installed))) {
     problems.push({ problem: 'no backend could evaluate the loss', fix: 'reinstall Atelier (npm install -g atelier); run doctor with --log-level debug to see why' });
   }
@@ -166,5 +183,5 @@ export async function runDoctor(
   const token = { present: existsSync(tokenPath(dataPath)), path: tokenPath(dataPath) };
   if (!token.present) notes.push(`no pairing token yet: 'atelier serve' (or 'atelier token show') creates ${token.path}`);
 
-  return { ok: problems.length === 0, node, backends, gpuAdapters, gpuError, weights, dataDir, port: portCheck, token, problems, notes };
+  return { ok: problems.length === 0, node, backends, auto, gpuAdapters, gpuError, weights, dataDir, port: portCheck, token, problems, notes };
 }

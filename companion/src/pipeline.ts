@@ -9,7 +9,7 @@ import type { OrtRuntime } from './engine/onnx/ortRuntime.js';
 import type { StyleTargetCache } from './engine/styleTargets.js';
 import type { Progress, StylizeResult } from './engine/types.js';
 import type { StylizeParams } from '../../shared/params.js';
-import { encodePng, imageToTensor, resizeImage, tensorToRgb, type DecodedImage } from './io/images.js';
+import { encodePng, imageToTensor, resizeDecoded, tensorToRgb, type DecodedImage } from './io/images.js';
 
 /** What one stylization of one content image needs. */
 export interface PipelineRequest {
@@ -61,11 +61,11 @@ export async function stylizeToPng(req: PipelineRequest): Promise<PipelineResult
     }
     const { image: _image, ...report } = result;
     if (req.outputSize === 'original' && (out.width !== req.content.width || out.height !== req.content.height)) {
-      out = await resizeImage(out, req.content.width, req.content.height);
+      out = await resizeDecoded(out, req.content);
     }
     const png = await encodePng(
       { ...out, alpha: req.content.alpha },
-      { alphaWidth: req.content.width, alphaHeight: req.content.height },
+      { alphaSize: req.content },
     );
     return { png, width: out.width, height: out.height, report };
   } finally {

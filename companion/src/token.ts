@@ -4,7 +4,6 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './io/dataDir.js';
 
@@ -13,11 +12,6 @@ export const TOKEN_FILE = 'token';
 
 /** The team id requests authenticated with the pairing token act as. */
 export const LOCAL_TEAM_ID = 'local';
-
-/** The data dir: `$ATELIER_HOME`, else `~/.atelier`. */
-export function defaultDataDir(): string {
-  return process.env.ATELIER_HOME || path.join(os.homedir(), '.atelier');
-}
 
 /** Path of the token file in a data dir. */
 export function tokenPath(dataDir: string): string {

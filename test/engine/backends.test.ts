@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, describeBackend, tfBackendOf, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/backend.js';
+import { CONCRETE_BACKENDS } from '../../companion/src/engine/backendNames.js';
+import { cudaProviderMissing, importOrt } from '../../companion/src/engine/backends/onnx.js';
 import { EngineError } from '../../companion/src/engine/errors.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
 import { Vgg19 } from '../../companion/src/engine/vgg19.js';
@@ -131,9 +133,26 @@ describe('backends', () => {
     expect(info.device.length).toBeGreaterThan(0);
     console.log(`auto: ${describeBackend(info)}`);
     const skipped = new Map(info.skipped.map((s) => [s.name, s.reason]));
-    for (const name of ['webgpu', 'cuda', 'native', 'onnx', 'wasm', 'cpu'] as const) {
+    expect([...skipped.keys()].sort()).toEqual(CONCRETE_BACKENDS.filter((n) => n !== info.name).sort());
+    for (const name of CONCRETE_BACKENDS) {
       if (name !== info.name) expect(skipped.get(name), `reason for ${name}`).toBeTruthy();
     }
+    // onnx-cuda comes first and is passed over (CUDA's libraries are not here) with what is missing and the fix.
+    const cudaMissing = cudaProviderMissing();
+    if (cudaMissing) {
+      expect(info.skipped[0]).toEqual({ name: 'onnx-cuda', reason: cudaMissing });
+      expect(cudaMissing).toMatch(/missing \(run: atelier gpu install cuda\)|not installed: npm install onnxruntime-node/);
+    }
+    // Without a hardware GPU adapter, the first CPU backend that starts wins: onnx, where ONNX Runtime is installed.
+    const adapter = await webgpuAvailability();
+    if (cudaMissing && !(adapter.available && !adapter.software) && (await importOrt().then(() => true, () => false))) {
+      expect(info.name).toBe('onnx');
+      // No adapter: both WebGPU backends give the probe's reason; a software one: they come after the CPU backends.
+      if (adapter.available) expect(skipped.get('webgpu')).toMatch(/^not tried: onnx comes first \(software adapter \(.*\), slower than the CPU backends\)$/);
+      else expect(adapter.reason).toContain(skipped.get('webgpu'));
+      expect(skipped.get('onnx-webgpu')).toBe(skipped.get('webgpu'));
+      expect(skipped.get('wasm')).toBe('not tried: onnx comes first');
+    } else console.log('auto: not checked that onnx wins (a GPU, CUDA, or no ONNX Runtime here)');
     // tfjs-node(-gpu) are opt-in installs and are not installed here.
     if (info.name !== 'cuda' && info.name !== 'native') {
       expect(skipped.get('cuda')).toBe('not installed: npm install @tensorflow/tfjs-node-gpu');

@@ -5,7 +5,7 @@ import { normalizeWeights } from '../../companion/src/engine/loss/description.js
 import { gram } from '../../companion/src/engine/ops.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/colors.js';
-import { fitLongerSide, resizeImage } from '../../companion/src/engine/resize.js';
+import { fitLongerSide, resizeTensor, sizeOf } from '../../companion/src/engine/resize.js';
 import { scaleSizes } from '../../shared/schedule.js';
 import { noiseImage } from '../../companion/src/engine/random.js';
 
@@ -83,11 +83,15 @@ describe('colours, sizes, noise', () => {
   });
 
   it('fits the longer side and resizes (with box pre-filtering when shrinking a lot)', () => {
-    expect(fitLongerSide(480, 640, 256)).toEqual({ height: 192, width: 256 });
-    expect(fitLongerSide(1000, 10, 50)).toEqual({ height: 50, width: 1 });
+    expect(fitLongerSide({ height: 480, width: 640 }, 256)).toEqual({ height: 192, width: 256 });
+    expect(fitLongerSide({ height: 1000, width: 10 }, 50)).toEqual({ height: 50, width: 1 });
     const big = tf.ones([100, 60, 3]) as tf.Tensor3D;
-    const small = resizeImage(big, 10, 6);
+    expect(sizeOf(big)).toEqual({ height: 100, width: 60 });
+    const small = resizeTensor(big, { height: 10, width: 6 });
     expect(small.shape).toEqual([10, 6, 3]);
+    const batch = tf.expandDims(small, 0) as tf.Tensor4D;
+    expect(sizeOf(batch)).toEqual({ height: 10, width: 6 });
+    batch.dispose();
     expect(Math.abs((small.max().arraySync() as number) - 1)).toBeLessThan(1e-6);
   });
 

@@ -7,7 +7,8 @@ import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import type { Progress } from '../../companion/src/engine/types.js';
 import { loadWeights } from '../../companion/src/weights/index.js';
-import { imageToTensor, readImageFile, resizeImage } from '../../companion/src/io/images.js';
+import { fitLongerSide } from '../../companion/src/engine/resize.js';
+import { imageToTensor, readImageFile, resizeDecoded } from '../../companion/src/io/images.js';
 import { parseStylizeParams } from '../../shared/params.js';
 
 const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');
@@ -26,8 +27,8 @@ describe.skipIf(!present)('stylization with the real VGG-19 block1-3 weights', (
     // decode, then shrink with sharp so the test stays small
     const c = await readImageFile(path.join(shared, 'images/tubingen.jpg'));
     const s = await readImageFile(path.join(shared, 'images/starry_night.jpg'));
-    content = imageToTensor(await resizeImage(c, 40, Math.round((40 * c.height) / c.width)));
-    style = imageToTensor(await resizeImage(s, 40, Math.round((40 * s.height) / s.width)));
+    content = imageToTensor(await resizeDecoded(c, fitLongerSide(c, 40)));
+    style = imageToTensor(await resizeDecoded(s, fitLongerSide(s, 40)));
   });
 
   afterAll(() => {

@@ -4,7 +4,7 @@ import { Vgg19 } from '../../companion/src/engine/vgg19.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { createStyleTargetCache } from '../../companion/src/engine/styleTargets.js';
 import { rgbToYiq } from '../../companion/src/engine/colors.js';
-import { resizeImage } from '../../companion/src/engine/resize.js';
+import { resizeTensor } from '../../companion/src/engine/resize.js';
 import { CancelledError, EngineError } from '../../companion/src/engine/errors.js';
 import type { Progress } from '../../companion/src/engine/types.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
@@ -141,7 +141,7 @@ describe('stylize', () => {
 
   it('keeps the content chroma with originalColors', async () => {
     const r = await stylize(model, { content, styles: [style], params: params({ originalColors: true, iterations: 4 }) });
-    const small = resizeImage(content, 24, 32);
+    const small = resizeTensor(content, { height: 24, width: 32 });
     // mean |ΔI|+|ΔQ| to the content over the pixels the final clip to 0..255 did not touch
     const chromaError = (img: tf.Tensor3D) =>
       tf.tidy(() => {

@@ -53,7 +53,7 @@ describe('atelier startup', () => {
     expect(quiet.stderr).not.toMatch(DAWN_NOISE);
     const backendLines = quiet.stderr.split('\n').filter((l) => l.startsWith('backend: '));
     expect(backendLines).toHaveLength(1);
-    expect(backendLines[0]).toMatch(/^backend: \S+ on .+; skipped webgpu: /);
+    expect(backendLines[0]).toMatch(/^backend: \S+ on .+; skipped \S+: .*; webgpu: /);
     expect(quiet.stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
 
     // The same run at debug level shows what Dawn said: proof that the quiet run hid real output.

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../companion/src/doctor.js';
+import { initBackend } from '../../companion/src/engine/backend.js';
+import { quietWebGpuProbe } from '../../companion/src/gpuProbe.js';
 import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -57,11 +59,20 @@ describe('atelier doctor', () => {
       expect(wasm.status).toBe('available');
       expect(wasm.secondsPerEvaluation).toBeGreaterThan(0);
       expect(report.backends.find((b) => b.name === 'cuda')).toMatchObject({ status: 'unavailable' });
+      // The same order and choice as `--backend auto`, with the same reasons for every backend it passes over.
+      const engine = await initBackend('auto', { probeWebGpu: quietWebGpuProbe(false) });
+      try {
+        expect(report.auto).toEqual({ name: engine.name, skipped: engine.skipped });
+        expect(report.backends.map((b) => b.name).filter((n) => n !== engine.name)).toEqual(engine.skipped.map((s) => s.name));
+      } finally {
+        await engine.shutdown();
+      }
 
       const text = await atelier(['doctor', '--port', String(port)], home);
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/backend wasm +available on .* s per evaluation at 128²/);
       expect(text.stdout).toMatch(/Atelier can run here\./);
+      expect(text.stdout).toContain(`--backend auto chooses ${report.auto!.name} (`);
     } finally {
       busy.close();
     }

@@ -13,7 +13,7 @@ import {
   imageToTensor,
   inferAlphaSize,
   readImageFile,
-  resizeImage,
+  resizeDecoded,
   tensorToRgb,
   type DecodedImage,
 } from '../../companion/src/io/images.js';
@@ -196,7 +196,7 @@ describe('tensors', () => {
   });
 });
 
-describe('encodePng / resizeImage', () => {
+describe('encodePng / resizeDecoded', () => {
   it('encodes RGB and RGB+alpha losslessly', async () => {
     const img: DecodedImage = { width: 2, height: 1, rgb: new Uint8Array([1, 2, 3, 4, 5, 6]), alpha: new Uint8Array([255, 7]) };
     const back = await decodeImage(await encodePng(img));
@@ -214,23 +214,23 @@ describe('encodePng / resizeImage', () => {
     expect([back.width, back.height]).toEqual([2, 1]);
     expect(back.alpha![0]).toBeLessThan(60);
     expect(back.alpha![1]).toBeGreaterThan(200);
-    const explicit = await decodeImage(await encodePng(img, { alphaWidth: 4, alphaHeight: 2 }));
+    const explicit = await decodeImage(await encodePng(img, { alphaSize: { width: 4, height: 2 } }));
     expect(Array.from(explicit.alpha!)).toEqual(Array.from(back.alpha!));
   });
 
   it('inferAlphaSize picks the factorisation matching the aspect ratio', () => {
-    expect(inferAlphaSize(1000 * 800, 512, 410)).toEqual({ width: 1000, height: 800 });
-    expect(inferAlphaSize(333 * 500, 341, 512)).toEqual({ width: 333, height: 500 });
-    expect(inferAlphaSize(12, 4, 3)).toEqual({ width: 4, height: 3 });
+    expect(inferAlphaSize(1000 * 800, { width: 512, height: 410 })).toEqual({ width: 1000, height: 800 });
+    expect(inferAlphaSize(333 * 500, { width: 341, height: 512 })).toEqual({ width: 333, height: 500 });
+    expect(inferAlphaSize(12, { width: 4, height: 3 })).toEqual({ width: 4, height: 3 });
   });
 
-  it('resizeImage resizes RGB and alpha to the exact size', async () => {
+  it('resizeDecoded resizes RGB and alpha to the exact size', async () => {
     const img: DecodedImage = { width: 4, height: 3, rgb: new Uint8Array(gradient(4, 3)), alpha: new Uint8Array(12).fill(200) };
-    const small = await resizeImage(img, 2, 2);
+    const small = await resizeDecoded(img, { width: 2, height: 2 });
     expect([small.width, small.height, small.rgb.length, small.alpha!.length]).toEqual([2, 2, 12, 4]);
     expect(Array.from(small.alpha!)).toEqual([200, 200, 200, 200]);
-    const big = await resizeImage({ ...img, alpha: null }, 8, 6);
-    expect([big.rgb.length, big.alpha]).toEqual([8 * 6 * 3, null]);
-    await expect(resizeImage(img, 0, 2)).rejects.toThrow(RangeError);
+    const big = await resizeDecoded({ ...img, alpha: null }, { width: 8, height: 6 });
+    expect([big.width, big.height, big.rgb.length, big.alpha]).toEqual([8, 6, 8 * 6 * 3, null]);
+    await expect(resizeDecoded(img, { width: 0, height: 2 })).rejects.toThrow(RangeError);
   });
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { atelierHome, weightsDir } from '../../companion/src/io/dataDir.js';
+import { ensureDataDir, weightsDir } from '../../companion/src/io/dataDir.js';
 import {
   installWeights,
   partPathFor,
@@ -147,7 +147,7 @@ describe('installWeights from a URL (local server)', () => {
     const home = newHome();
     const url = `${baseUrl}/resume.h5`;
     const half = Math.floor(fileBody.length / 2);
-    const part = partPathFor(path.join(atelierHome({ ATELIER_HOME: home }), 'weights'), url);
+    const part = partPathFor(path.join(ensureDataDir(home), 'weights'), url);
     mkdirpWeights(home);
     writeFileSync(part, fileBody.subarray(0, half));
     const { logs, opts } = sinks();
@@ -243,7 +243,7 @@ describe('installWeights from a URL (local server)', () => {
 });
 
 function mkdirpWeights(home: string): void {
-  weightsDir(atelierHome({ ATELIER_HOME: home }));
+  weightsDir(ensureDataDir(home));
 }
 
 describe('installWeights from local files', () => {
@@ -299,7 +299,7 @@ describe('installWeights from local files', () => {
   });
 });
 
-describe('resolveInstalledWeights / atelierHome', () => {
+describe('resolveInstalledWeights / ensureDataDir', () => {
   it('no weights: WeightsMissingError, one line with the command to run', () => {
     const home = newHome();
     let err: unknown;
@@ -331,12 +331,12 @@ describe('resolveInstalledWeights / atelierHome', () => {
     expect(() => resolveInstalledWeights({ home })).toThrow(WeightsMissingError);
   });
 
-  it('atelierHome uses $ATELIER_HOME, creates it 0700, defaults to ~/.atelier', () => {
+  it('ensureDataDir uses $ATELIER_HOME, creates it 0700, defaults to ~/.atelier', () => {
     const h = path.join(root, 'custom-home', 'nested');
-    expect(atelierHome({ ATELIER_HOME: h })).toBe(h);
+    expect(ensureDataDir(undefined, { ATELIER_HOME: h })).toBe(h);
     expect(statSync(h).mode & 0o777).toBe(0o700);
     const fakeUserHome = path.join(root, 'userhome');
-    expect(atelierHome({ HOME: fakeUserHome, ATELIER_HOME: '' })).toBe(path.join(fakeUserHome, '.atelier'));
+    expect(ensureDataDir(undefined, { HOME: fakeUserHome, ATELIER_HOME: '' })).toBe(path.join(fakeUserHome, '.atelier'));
     expect(statSync(path.join(fakeUserHome, '.atelier')).mode & 0o777).toBe(0o700);
   });
 });

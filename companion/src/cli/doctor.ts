@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import type { BackendCheck } from '../doctor.js';
 import type { ConcreteBackend } from '../engine/backend.js';
+import { dataDirOption } from './dataDirOption.js';
 import { intOption } from './parsers.js';
 
 interface DoctorFlags {
@@ -37,9 +38,7 @@ function checkInChild(name: ConcreteBackend, weightsPath: string | null, show: b
 
 /** Adds the `doctor` options and action. */
 export function configure(cmd: Command): void {
-  cmd
-    .option('--json', 'print one JSON object instead of text')
-    .option('--data-dir <dir>', 'data dir to check (default $ATELIER_HOME or ~/.atelier)')
+  dataDirOption(cmd.option('--json', 'print one JSON object instead of text'), 'data dir to check')
     .option('--port <n>', `port 'serve' would use (default ${DEFAULT_PORT})`, intOption('--port'))
     .option('--no-backends', 'do not start or time the backends (fast)')
     .option('--log-level <level>', "'debug' also shows native libraries' own output (Dawn's Vulkan warnings)")
@@ -70,8 +69,9 @@ function formatReport(r: Report, size: number): string {
   for (const b of r.backends) {
     const speed = b.secondsPerEvaluation !== undefined ? `, ${b.secondsPerEvaluation.toFixed(3)} s per evaluation at ${size}²` : '';
     const what = b.status === 'available' ? `available on ${b.device}${speed}${b.reason ? ` (${b.reason})` : ''}` : `${b.status}: ${b.reason}`;
-    lines.push(`     backend ${b.name.padEnd(7)} ${what}`);
+    lines.push(`     backend ${b.name.padEnd(11)} ${what}`);
   }
+  if (r.auto) lines.push(`     --backend auto chooses ${r.auto.name} (the first of the backends above, in this order, that starts)`);
   lines.push(`${mark(r.weights.installed)} weights: ${r.weights.installed ? `${r.weights.path} (${r.weights.layers.length} layers: ${r.weights.layers[0]}..${r.weights.layers.at(-1)})` : 'not installed'}`);
   lines.push(`${mark(r.dataDir.writable)} data dir: ${r.dataDir.path} (${r.dataDir.exists ? 'exists' : 'created on first use'}, ${r.dataDir.writable ? 'writable' : 'NOT writable'})`);
   lines.push(`     port ${r.port.port}: ${r.port.free ? 'free' : 'in use'}`);

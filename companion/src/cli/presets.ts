@@ -9,7 +9,8 @@ import { UsageError } from './usageError.js';
 import { exportBundle, importBundle, parseBundle, serializeBundle } from '../presets/bundle.js';
 import type { PresetStore } from '../presets/store.js';
 import type { Preset } from '../../../shared/presets.js';
-import { dataDirOption, teamIdOf, withStore } from './presetsStore.js';
+import { dataDirOption } from './dataDirOption.js';
+import { teamIdOf, withStore } from './presetsStore.js';
 
 interface CommonOpts {
   dataDir?: string;

@@ -1,20 +1,14 @@
 /** Shared plumbing of `atelier presets` and `atelier teams`: open the store, pick the team, map errors. */
-import type { Command } from 'commander';
 import { UsageError } from './usageError.js';
 import { DEFAULT_TEAM } from '../presets/db.js';
 import { PresetError } from '../presets/errors.js';
 import { decodingInspector } from '../presets/inspect.js';
 import { PresetStore } from '../presets/store.js';
-import { defaultDataDir } from '../token.js';
-
-/** Adds `--data-dir DIR` (default `$ATELIER_HOME` or `~/.atelier`). */
-export function dataDirOption(cmd: Command): Command {
-  return cmd.option('--data-dir <dir>', 'companion data dir (default $ATELIER_HOME or ~/.atelier)');
-}
+import { resolveDataDir } from '../io/dataDir.js';
 
 /** Runs `fn` with an open store, closing it after; PresetErrors the user caused become UsageErrors (exit 2). */
 export async function withStore<T>(dataDir: string | undefined, fn: (store: PresetStore) => Promise<T> | T): Promise<T> {
-  const store = PresetStore.open({ dataDir: dataDir ?? defaultDataDir(), inspectImage: decodingInspector() });
+  const store = PresetStore.open({ dataDir: resolveDataDir(dataDir), inspectImage: decodingInspector() });
   try {
     return await fn(store);
   } catch (err) {

@@ -13,7 +13,9 @@ import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
-import { defaultDataDir, fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
+import { resolveDataDir } from '../io/dataDir.js';
+import { fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
+import { dataDirOption } from './dataDirOption.js';
 import { choiceOption, intOption } from './parsers.js';
 import { watchStopSignals } from './stopSignals.js';
 
@@ -41,8 +43,8 @@ interface ServeFlags {
 export function configure(cmd: Command): void {
   cmd
     .option('--host <addr>', 'address to bind (default 127.0.0.1; 0.0.0.0 for a team server)', '127.0.0.1')
-    .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT)
-    .option('--data-dir <dir>', 'data dir for the token and presets (default $ATELIER_HOME or ~/.atelier)')
+    .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT);
+  dataDirOption(cmd, 'data dir for the token and presets')
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
     .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
@@ -131,7 +133,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   ]);
   const { measureSpeed } = await import('../engine/speed.js');
   const logger = createLogger({ level: flags.logLevel });
-  const dataDir = flags.dataDir ?? defaultDataDir();
+  const dataDir = resolveDataDir(flags.dataDir);
   const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));
   let handle: AppHandle | null = null;
   let teamPresets: import('../presets/service.js').PresetsService | null = null;

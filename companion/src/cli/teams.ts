@@ -1,6 +1,7 @@
 /** `atelier teams create|list|revoke`: the teams of a team server and their tokens (shown once). */
 import type { Command } from 'commander';
-import { dataDirOption, withStore } from './presetsStore.js';
+import { dataDirOption } from './dataDirOption.js';
+import { withStore } from './presetsStore.js';
 
 /** Adds `atelier teams …` verbs. */
 export function configure(teams: Command): void {

@@ -1,11 +1,27 @@
 /**
  * Chooses and initialises a TF.js backend and says what it runs on.
  *
- * `auto` tries, fastest first: webgpu on a hardware adapter, cuda (tfjs-node-gpu), native
- * (tfjs-node), onnx (the loss and gradient in ONNX Runtime's CPU kernels, the rest on wasm),
- * wasm (XNNPACK, SIMD, threads), webgpu on a software adapter (lavapipe/SwiftShader:
- * measured ~10x slower than wasm on a 2-core CPU), cpu (pure JS, last resort). It reports the
- * choice and why every other backend was skipped.
+ * `auto` tries, fastest first (autoOrder.ts; CONCRETE_BACKENDS' order on a hardware adapter):
+ * - onnx-cuda, the loss and gradient as one ONNX graph on ONNX Runtime's CUDA provider, when its
+ *   libraries are all present (looked for on disk, nothing loaded: otherwise the skip names each
+ *   missing file and its fix, `atelier gpu install cuda` for the provider's own);
+ * - on a hardware WebGPU adapter, onnx-webgpu (the same graph on ONNX Runtime's WebGPU provider),
+ *   then webgpu (TF.js's WebGPU kernels);
+ * - cuda (tfjs-node-gpu), native (tfjs-node), onnx (the graph on ONNX Runtime's CPU kernels, the
+ *   rest on wasm), wasm (XNNPACK, SIMD, threads);
+ * - the WebGPU backends on a software adapter (lavapipe/SwiftShader: measured ~10x slower than wasm
+ *   on a 2-core CPU), then cpu (pure JS, last resort).
+ * It reports the choice and why every other backend was skipped.
+ *
+ * onnx-webgpu before webgpu is a fixed order, not a probe. The evidence: TF.js WebGPU was measured
+ * 20x slower than CUDA PyTorch on an H100, and ONNX Runtime is the engine's compute core on every
+ * device; ORT-WebGPU has not been measured on real GPU hardware yet (`atelier doctor` times both on
+ * the machine at hand, and `--backend webgpu` overrides). A probe was not practical: a sub-second
+ * evaluation has to be tiny (64², a few channels), which on a GPU measures dispatch latency rather
+ * than the throughput a 512-px VGG-19 evaluation needs, and TF.js WebGPU compiles its shader
+ * pipelines on the first evaluation (seconds), so a warmed-up timing of both cannot be sub-second;
+ * probing both would also start two Dawn instances (TF.js's and ONNX Runtime's own) in the process,
+ * where doctor keeps each backend in a process of its own.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -13,8 +29,9 @@ import { EngineError } from './errors.js';
 import { initWasm, removeWorkerScripts } from './backends/wasm.js';
 import { initWebGpu, probeWebGpu, uninstallNavigatorGpu } from './backends/webgpu.js';
 import { initTfjsNode } from './backends/native.js';
-import { initOnnx } from './backends/onnx.js';
+import { cudaProviderMissing, initOnnx } from './backends/onnx.js';
 import type { OrtRuntime } from './onnx/ortRuntime.js';
+import { autoOrder, firstLine, firstThatStarts, type AutoFacts, type Skip } from './autoOrder.js';
 
 import { BACKEND_NAMES, type BackendName, type ConcreteBackend } from './backendNames.js';
 
@@ -27,8 +44,8 @@ export interface BackendInfo {
   device: string;
   /** True when a "GPU" is emulated on the CPU (lavapipe, llvmpipe, SwiftShader, WARP). */
   software: boolean;
-  /** Backends not used, with the reason (failed to initialise, not installed, or not tried). */
-  skipped: Array<{ name: ConcreteBackend; reason: string }>;
+  /** Backends not used, in auto's order, with the reason (failed to initialise, not installed, or not tried). */
+  skipped: Skip[];
   /** Releases the backend (GPU device, wasm threads) so that the process can exit. */
   shutdown(): Promise<void>;
   /** The onnx backends' compute runtime: pass it to stylize / createScaleObjective (the network carries none). */
@@ -141,9 +158,13 @@ async function initOne(name: ConcreteBackend, opts: BackendOptions): Promise<{ d
   }
 }
 
-function reasonOf(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0] || 'failed to initialise';
+/** What auto knows before starting anything: whether onnx-cuda's libraries are there, and Dawn's adapter. */
+export async function autoFacts(probe: BackendOptions['probeWebGpu'] = probeWebGpu): Promise<AutoFacts> {
+  const adapter = await probe().then(
+    (a) => a,
+    (err: unknown) => ({ reason: firstLine(err) }),
+  );
+  return { cudaMissing: cudaProviderMissing(), adapter };
 }
 
 /**
@@ -154,66 +175,21 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
     throw new EngineError('bad_input', `unknown backend "${name}"; expected one of ${BACKEND_NAMES.join(', ')}`);
   }
-  const probe = opts.probeWebGpu ?? probeWebGpu;
   if (name !== 'auto') {
     try {
       if (name === 'webgpu' && opts.probeWebGpu) await opts.probeWebGpu();
       const { device, software, runtime } = await initOne(name, opts);
       return { name, device, software, skipped: [], shutdown: makeShutdown(name, runtime), runtime };
     } catch (err) {
-      throw new EngineError('backend_unavailable', `backend ${name} is not available: ${reasonOf(err)}`);
+      throw new EngineError('backend_unavailable', `backend ${name} is not available: ${firstLine(err)}`);
     }
   }
-  const skipped: BackendInfo['skipped'] = [];
-  let softwareGpu: string | undefined;
-  try {
-    const adapter = await probe();
-    if (adapter.software) {
-      softwareGpu = adapter.device;
-      skipped.push({ name: 'webgpu', reason: `software adapter (${adapter.device}): slower than wasm on the CPU` });
-    } else {
-      try {
-        const { device, software } = await initOne('webgpu', opts);
-        return finishAuto('webgpu', device, software, skipped, ['cuda', 'native', 'onnx', 'wasm', 'cpu']);
-      } catch (err) {
-        skipped.push({ name: 'webgpu', reason: reasonOf(err) });
-      }
-    }
-  } catch (err) {
-    skipped.push({ name: 'webgpu', reason: reasonOf(err) });
-  }
-  const order: ConcreteBackend[] = ['cuda', 'native', 'onnx', 'wasm'];
-  for (let i = 0; i < order.length; i++) {
-    try {
-      const { device, software, runtime } = await initOne(order[i], opts);
-      return finishAuto(order[i], device, software, skipped, [...order.slice(i + 1), 'cpu'], runtime);
-    } catch (err) {
-      skipped.push({ name: order[i], reason: reasonOf(err) });
-    }
-  }
-  if (softwareGpu) {
-    skipped.splice(skipped.findIndex((s) => s.name === 'webgpu'), 1);
-    try {
-      const { device, software } = await initOne('webgpu', opts);
-      return finishAuto('webgpu', device, software, skipped, ['cpu']);
-    } catch (err) {
-      skipped.push({ name: 'webgpu', reason: reasonOf(err) });
-    }
-  }
-  const { device, software } = await initOne('cpu', opts);
-  return finishAuto('cpu', device, software, skipped, []);
-}
-
-function finishAuto(
-  name: ConcreteBackend,
-  device: string,
-  software: boolean,
-  skipped: BackendInfo['skipped'],
-  notTried: ConcreteBackend[],
-  runtime?: OrtRuntime,
-): BackendInfo {
-  const all = [...skipped, ...notTried.map((n) => ({ name: n, reason: `not tried: ${name} comes first` }))];
-  return { name, device, software, skipped: all, shutdown: makeShutdown(name, runtime), runtime };
+  const steps = autoOrder(await autoFacts(opts.probeWebGpu));
+  const chosen = await firstThatStarts(steps, (n) => initOne(n, opts)).catch((err: unknown) => {
+    throw new EngineError('backend_unavailable', firstLine(err));
+  });
+  const { device, software, runtime } = chosen.started;
+  return { name: chosen.name, device, software, skipped: chosen.skipped, shutdown: makeShutdown(chosen.name, runtime), runtime };
 }
 
 /** One line for logs and `--json`: "wasm on Intel Xeon … (wasm SIMD, 2 threads); skipped webgpu: …". */

@@ -28,7 +28,7 @@ export function planScales(
 ): PlannedScale[] {
   const minSide = minSideFor(kerasLayers);
   const scales = planSchedule(params.size, params.scales, params.iterations).map((s) => ({
-    size: fitLongerSide(content.height, content.width, s.side),
+    size: fitLongerSide(content, s.side),
     iterations: s.iterations,
   }));
   const problems = scales.map((s) => sizeProblem(s.size, styles, params.styleScale, minSide));
@@ -44,7 +44,7 @@ function sizeProblem({ height, width }: Size, styles: readonly Size[], styleScal
     return `the output would be ${width}x${height}: too small (or too elongated) for the chosen layers, which need at least ${minSide} px on each side`;
   }
   for (const style of styles) {
-    const st = fitLongerSide(style.height, style.width, Math.max(1, Math.round(Math.max(height, width) * styleScale)));
+    const st = fitLongerSide(style, Math.max(1, Math.round(Math.max(height, width) * styleScale)));
     if (Math.min(st.height, st.width) < minSide) {
       return `a style image would be ${st.width}x${st.height} at style scale ${styleScale}: too small for the chosen layers (at least ${minSide} px on each side)`;
     }

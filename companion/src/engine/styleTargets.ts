@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gram } from './ops.js';
-import { fitLongerSide, resizeImage } from './resize.js';
+import { fitLongerSide, resizeTensor, sizeOf } from './resize.js';
 import { preprocess } from './preprocess.js';
 import type { Vgg19 } from './vgg19.js';
 
@@ -70,8 +70,8 @@ export function createStyleTargetCache(): StyleTargetCache {
       const prefix = `${modelIds.get(model)}|${await fingerprint(style)}|${longerSide}|${pooling}|`;
       const missing = layers.filter((l) => !entries.has(prefix + l));
       if (missing.length) {
-        const { height, width } = fitLongerSide(style.shape[0], style.shape[1], longerSide);
-        const resized = tf.tidy(() => tf.expandDims(resizeImage(style, height, width), 0) as tf.Tensor4D);
+        const size = fitLongerSide(sizeOf(style), longerSide);
+        const resized = tf.tidy(() => tf.expandDims(resizeTensor(style, size), 0) as tf.Tensor4D);
         const grams = await gramsOf(resized, missing).finally(() => resized.dispose());
         computed++;
         for (const l of missing) entries.set(prefix + l, grams.get(l)!);

@@ -17,7 +17,7 @@ import { createAdam } from './optimizers/adam.js';
 import { createLbfgs } from './optimizers/lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer } from './optimizers/types.js';
 import { resolveLayers } from './resolveLayers.js';
-import { resizeImage, type Size } from './resize.js';
+import { resizeTensor, sizeOf, type Size } from './resize.js';
 import { noiseImage } from './random.js';
 import { transferLuminance } from './colors.js';
 import { makePreview } from './preview.js';
@@ -44,7 +44,6 @@ export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRu
   throwIfAborted(signal);
   checkRequest(req);
   const plan = resolveLayers(params, model.availableLayers);
-  const sizeOf = (t: tf.Tensor3D): Size => ({ height: t.shape[0], width: t.shape[1] });
   const schedule = planScales(sizeOf(req.content), req.styles.map(sizeOf), params, [...plan.content, ...plan.style]);
 
   const cache = req.styleTargets ?? createStyleTargetCache();
@@ -58,7 +57,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRu
     for (let s = 0; s < schedule.length; s++) {
       const { size, iterations: planned } = schedule[s];
       const last = s === schedule.length - 1;
-      const content = resizeImage(req.content, size.height, size.width);
+      const content = resizeTensor(req.content, size);
       let objective: Objective | undefined;
       let optimizer: Optimizer<TermsEvaluated> | undefined;
       try {
@@ -154,7 +153,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRu
  */
 function warmStart(added: tf.Tensor4D, content: tf.Tensor3D): tf.Tensor4D {
   return tf.tidy(() => {
-    const up = resizeImage(added, content.shape[0], content.shape[1]);
+    const up = resizeTensor(added, sizeOf(content));
     return tf.add(up, tf.expandDims(content, 0)) as tf.Tensor4D;
   });
 }
@@ -219,7 +218,7 @@ function initialImage(req: StylizeRequest, content: tf.Tensor3D, size: Size): tf
     case 'noise':
       return noiseImage(size.height, size.width, req.params.seed);
     case 'image':
-      return tf.tidy(() => tf.expandDims(resizeImage(req.initImage!, size.height, size.width), 0) as tf.Tensor4D);
+      return tf.tidy(() => tf.expandDims(resizeTensor(req.initImage!, size), 0) as tf.Tensor4D);
     default:
       return tf.expandDims(content, 0) as tf.Tensor4D;
   }

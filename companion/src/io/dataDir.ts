@@ -1,6 +1,7 @@
 /**
- * Atelier's per-user data directory: `$ATELIER_HOME`, default `~/.atelier`. Everything in it is
- * private to the user: folders 0700, files 0600, whichever command creates them first.
+ * Atelier's per-user data directory: where it is (`--data-dir`, else `$ATELIER_HOME`, else
+ * `~/.atelier`: resolveDataDir, for every command) and how it is kept private to the user: folders
+ * 0700, files 0600, whichever command creates them first.
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -27,14 +28,28 @@ export function ensurePrivateFile(file: string): string {
   return file;
 }
 
-/** Returns the data directory ($ATELIER_HOME or ~/.atelier), creating it with mode 0700 when missing. */
-export function atelierHome(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.ATELIER_HOME?.trim();
+/** How the data directory is chosen, for help texts and messages. */
+export const DATA_DIR_DEFAULT = '$ATELIER_HOME or ~/.atelier';
+
+/**
+ * The data directory, the one resolver every command uses: the `--data-dir` flag when given, else
+ * `$ATELIER_HOME` (surrounding blanks ignored), else `.atelier` in the user's home folder. Always
+ * absolute, so that every command prints and uses the same path whatever the working directory
+ * (a relative `$ATELIER_HOME` used to be printed relative by some commands and absolute by
+ * others). Creates nothing.
+ */
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const configured = flag || env.ATELIER_HOME?.trim();
   const userHome = env.HOME || env.USERPROFILE || homedir();
-  return ensurePrivateDir(path.resolve(configured ? configured : path.join(userHome, '.atelier')));
+  return path.resolve(configured ? configured : path.join(userHome, '.atelier'));
+}
+
+/** The data directory as resolveDataDir says, created with mode 0700 when missing. */
+export function ensureDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return ensurePrivateDir(resolveDataDir(flag, env));
 }
 
 /** Returns `<home>/weights`, creating it (0700) when missing. */
-export function weightsDir(home: string = atelierHome()): string {
+export function weightsDir(home: string = ensureDataDir()): string {
   return ensurePrivateDir(path.join(home, 'weights'));
 }

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { Size } from '../engine/resize.js';
 import { DEFAULT_MAX_PIXELS } from './pixelLimit.js';
 
 /** A decoded 8-bit image: RGB plus an optional separate alpha plane. */
@@ -159,11 +160,12 @@ export async function tensorToRgb(t: tf.Tensor3D): Promise<DecodedImage> {
   return { width, height, rgb, alpha: null };
 }
 
-/** Finds the alpha plane's dimensions: the factorisation of its length closest to the image's aspect ratio. */
-export function inferAlphaSize(length: number, width: number, height: number): { width: number; height: number } {
+/** Finds the alpha plane's size: the factorisation of its length closest to the aspect ratio of `image`. */
+export function inferAlphaSize(length: number, image: Size): Size {
+  const { width, height } = image;
   if (length === width * height) return { width, height };
   const aspect = width / height;
-  let best = { width: length, height: 1 };
+  let best: Size = { width: length, height: 1 };
   let bestErr = Infinity;
   for (let h = 1; h * h <= length; h++) {
     if (length % h !== 0) continue;
@@ -183,18 +185,16 @@ export function inferAlphaSize(length: number, width: number, height: number): {
 
 /** Options of `encodePng`: the alpha plane's own size when it differs from the RGB's (inferred otherwise). */
 export interface EncodePngOptions {
-  alphaWidth?: number;
-  alphaHeight?: number;
+  alphaSize?: Size;
 }
 
-/** PNG-encodes RGB (+ optional alpha, which is resized to w x h if its size differs). */
+/** PNG-encodes RGB (+ optional alpha, which is resized to the image's size if its own differs). */
 export async function encodePng(img: DecodedImage, opts: EncodePngOptions = {}): Promise<Buffer> {
   const { width, height, rgb } = img;
   if (rgb.length !== width * height * 3) throw new ImageError('corrupt_image', `RGB buffer has ${rgb.length} bytes, expected ${width * height * 3}`);
   let alpha = img.alpha;
   if (alpha && alpha.length !== width * height) {
-    const size =
-      opts.alphaWidth && opts.alphaHeight ? { width: opts.alphaWidth, height: opts.alphaHeight } : inferAlphaSize(alpha.length, width, height);
+    const size = opts.alphaSize ?? inferAlphaSize(alpha.length, img);
     if (size.width * size.height !== alpha.length) throw new ImageError('corrupt_image', `alpha plane of ${alpha.length} bytes is not ${size.width}x${size.height}`);
     const resized = await sharp(Buffer.from(alpha.buffer, alpha.byteOffset, alpha.byteLength), {
       raw: { width: size.width, height: size.height, channels: 1 },
@@ -219,21 +219,22 @@ export async function encodePng(img: DecodedImage, opts: EncodePngOptions = {}):
   return sharp(rgba, { raw: { width, height, channels: 4 } }).png().toBuffer();
 }
 
-/** Resizes a single-plane or RGB raw buffer with sharp (lanczos3, exact size). */
-async function resizeRaw(data: Uint8Array, w: number, h: number, channels: 1 | 3, width: number, height: number): Promise<Uint8Array> {
-  const resized = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: w, height: h, channels } })
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+/** Resizes a single-plane or RGB raw buffer of size `from` to exactly `to` with sharp (lanczos3). */
+async function resizeRaw(data: Uint8Array, from: Size, channels: 1 | 3, to: Size): Promise<Uint8Array> {
+  const resized = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: from.width, height: from.height, channels } })
+    .resize(to.width, to.height, { fit: 'fill', kernel: 'lanczos3' });
   const out = await (channels === 1 ? resized.extractChannel(0) : resized).raw().toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Resizes RGB(+alpha) bytes to w x h with sharp (lanczos3). */
-export async function resizeImage(img: DecodedImage, width: number, height: number): Promise<DecodedImage> {
+/** Resizes a decoded image's RGB (and alpha) bytes to exactly `size` with sharp (lanczos3). */
+export async function resizeDecoded(img: DecodedImage, size: Size): Promise<DecodedImage> {
+  const { width, height } = size;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`resizeImage: bad target size ${width}x${height}`);
+    throw new RangeError(`resizeDecoded: bad target size ${width}x${height}`);
   }
   if (width === img.width && height === img.height) return { ...img };
-  const rgb = await resizeRaw(img.rgb, img.width, img.height, 3, width, height);
-  const alpha = img.alpha ? await resizeRaw(img.alpha, img.width, img.height, 1, width, height) : null;
+  const rgb = await resizeRaw(img.rgb, img, 3, size);
+  const alpha = img.alpha ? await resizeRaw(img.alpha, img, 1, size) : null;
   return { width, height, rgb, alpha };
 }

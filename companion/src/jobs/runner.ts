@@ -10,23 +10,21 @@ import { EngineError, CancelledError } from '../engine/errors.js';
 import { createStyleTargetCache } from '../engine/styleTargets.js';
 import type { Progress } from '../engine/types.js';
 import type { Vgg19 } from '../engine/vgg19.js';
-import { ImageError, resizeImage, type DecodedImage } from '../io/images.js';
+import { PREVIEW_MAX_SIDE } from '../engine/preview.js';
+import { fitLongerSide } from '../engine/resize.js';
+import { ImageError, resizeDecoded, type DecodedImage } from '../io/images.js';
 import { encodeRgbPngSync } from './previewPng.js';
 import { stylizeToPng } from '../pipeline.js';
 import type { JobProgress } from '../../../shared/protocol.js';
 import type { Job, JobError, JobResult } from './job.js';
 import type { JobRunner } from './queue.js';
 
-/** Longer side of the previews sent in progress events (larger engine previews are downscaled). */
-export const PREVIEW_MAX_SIDE = 256;
-
 /** Encodes an engine preview as a base64 PNG no larger than PREVIEW_MAX_SIDE; synchronous for the usual small preview. */
 export function encodePreview(p: { width: number; height: number; rgb: Uint8Array }): string | Promise<string> {
   const longer = Math.max(p.width, p.height);
   if (longer <= PREVIEW_MAX_SIDE) return encodeRgbPngSync(p.width, p.height, p.rgb).toString('base64');
-  const k = PREVIEW_MAX_SIDE / longer;
   const img: DecodedImage = { width: p.width, height: p.height, rgb: p.rgb, alpha: null };
-  return resizeImage(img, Math.max(1, Math.round(p.width * k)), Math.max(1, Math.round(p.height * k))).then((r) =>
+  return resizeDecoded(img, fitLongerSide(p, PREVIEW_MAX_SIDE)).then((r) =>
     encodeRgbPngSync(r.width, r.height, r.rgb).toString('base64'),
   );
 }

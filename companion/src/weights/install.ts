@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { atelierHome, weightsDir } from '../io/dataDir.js';
+import { ensureDataDir, weightsDir } from '../io/dataDir.js';
 import { downloadWithResume, hashFiles } from './download.js';
 import { WeightsError } from './errors.js';
 import { inspectWeights, type InspectedWeights, type WeightsFormat } from './load.js';
@@ -27,7 +27,7 @@ export interface InstallOptions {
   from?: string;
   /** Replace weights that are already installed. */
   force?: boolean;
-  /** Data directory (default $ATELIER_HOME or ~/.atelier). */
+  /** Data directory (default: resolveDataDir's). */
   home?: string;
   /** Expected md5 of the file: default the official md5 for the official URL, unchecked for other sources; null disables. */
   expectedMd5?: string | null;
@@ -64,7 +64,7 @@ export function partPathFor(weightsDirectory: string, url: string): string {
 /** Installs VGG-19 weights into `<home>/weights` and writes its manifest; validates before anything replaces the current install. */
 export async function installWeights(opts: InstallOptions = {}): Promise<InstallResult> {
   const log = opts.log ?? (() => {});
-  const home = opts.home ?? atelierHome();
+  const home = opts.home ?? ensureDataDir();
   const dir = weightsDir(home);
   const current = weightsStatus({ home });
   if (current.installed && !opts.force) {

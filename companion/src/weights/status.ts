@@ -1,7 +1,7 @@
 /** What weights are installed, which layers they cover, and which path a run should load. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { atelierHome } from '../io/dataDir.js';
+import { ensureDataDir } from '../io/dataDir.js';
 import { INSTALL_COMMAND, WeightsMissingError } from './errors.js';
 import type { WeightsFormat } from './load.js';
 import { readManifest } from './manifest.js';
@@ -20,9 +20,9 @@ export interface WeightsStatus {
   home: string;
 }
 
-/** Reports the weights installed in `<home>/weights` (home: $ATELIER_HOME or ~/.atelier). */
+/** Reports the weights installed in `<home>/weights` (home: default the data dir, see resolveDataDir). */
 export function weightsStatus(opts: { home?: string } = {}): WeightsStatus {
-  const home = opts.home ?? atelierHome();
+  const home = opts.home ?? ensureDataDir();
   const dir = path.join(home, 'weights');
   const m = readManifest(dir);
   const target = m ? path.join(dir, m.file) : null;

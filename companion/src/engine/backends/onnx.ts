@@ -32,8 +32,8 @@ export async function initOnnx(threads: number, provider: OrtProvider = 'cpu'): 
     if (!list.some((b) => b.name === 'webgpu' && b.bundled)) throw new Error(`this onnxruntime-node build has no WebGPU provider on ${process.platform}-${process.arch}`);
   }
   if (provider === 'cuda') {
-    const missing = missingCudaPieces(ortBindingDir());
-    if (missing.length) throw new Error(`ONNX Runtime's CUDA provider cannot load: ${describeMissing(missing)}`);
+    const missing = cudaProviderMissing();
+    if (missing) throw new Error(missing);
   }
   if (provider !== 'cpu') await checkProvider(mod, provider);
   const runtime = createOrtRuntime(mod, { threads, provider });
@@ -47,6 +47,24 @@ export function ortBindingDir(): string {
   return path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
 }
 
+/** Why the onnx backends cannot start when onnxruntime-node is missing (it is an optional dependency). */
+const ORT_NOT_INSTALLED = 'not installed: npm install onnxruntime-node';
+
+/**
+ * Why ONNX Runtime's CUDA provider cannot load here (each missing library and its fix), or null when
+ * everything it loads is present. Cheap: looks for files, loads nothing (auto asks before trying).
+ */
+export function cudaProviderMissing(): string | null {
+  let bindingDir: string;
+  try {
+    bindingDir = ortBindingDir();
+  } catch {
+    return ORT_NOT_INSTALLED;
+  }
+  const missing = missingCudaPieces(bindingDir);
+  return missing.length ? `ONNX Runtime's CUDA provider cannot load: ${describeMissing(missing)}` : null;
+}
+
 /** Imports onnxruntime-node; throws an Error whose message is the reason (e.g. not installed) when it cannot. */
 export async function importOrt(): Promise<OrtModule> {
   try {
@@ -54,7 +72,7 @@ export async function importOrt(): Promise<OrtModule> {
     // onnxruntime-node exports CommonJS: the namespace may hold it under `default`.
     return (ort as unknown as { default?: OrtModule }).default ?? ort;
   } catch (err) {
-    if (isNotInstalled(err, 'onnxruntime-node')) throw new Error('not installed: npm install onnxruntime-node');
+    if (isNotInstalled(err, 'onnxruntime-node')) throw new Error(ORT_NOT_INSTALLED);
     throw new Error(`onnxruntime-node failed to load: ${String((err as Error)?.message).split('\n')[0]}`);
   }
 }
