@@ -35,6 +35,11 @@ export interface SessionUse {
    * their memory must follow the tile, not add up.
    */
   releaseMemory?: boolean;
+  /**
+   * Outputs left in device memory (WebGPU: `gpu-buffer` tensors, which the next run takes as inputs
+   * without a copy); the others come back to the host. Ignored on the CPU, where all memory is the host's.
+   */
+  outputsOnDevice?: readonly string[];
 }
 
 /** Opens a session on the context's provider. */
@@ -47,6 +52,7 @@ export function openSession(ctx: OrtContext, bytes: Uint8Array, use: SessionUse)
     graphOptimizationLevel: use.runs === 'once' ? 'extended' : 'all',
     executionProviders: [ctx.provider],
     ...(use.releaseMemory && ctx.provider === 'cpu' ? { enableCpuMemArena: false } : {}),
+    ...(use.outputsOnDevice && ctx.provider === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(use.outputsOnDevice.map((name) => [name, 'gpu-buffer' as const])) } : {}),
   });
 }
 
