@@ -1,14 +1,18 @@
 /**
- * One scale's optimisation: L-BFGS or Adam in TF.js, evaluating the scale's objective (TF.js or
- * ONNX Runtime, untiled or tiled, as chooseEvaluator.ts decides) once or more per iteration.
+ * One scale's optimisation, wherever it runs (chooseEvaluator.ts decides):
  *
- * The iterate stays inside the pixel box [0,255]: what the optimiser reaches is what is
+ * - on the host: L-BFGS or Adam in TF.js, evaluating the scale's objective (TF.js or ONNX Runtime,
+ *   untiled or tiled) once or more per iteration;
+ * - on the device: Adam's step inside the loss graph on ONNX Runtime's WebGPU provider, the image
+ *   and the moments kept in GPU memory between iterations (onnx/ortDeviceAdam.ts).
+ *
+ * Either way the iterate stays inside the pixel box [0,255]: what the optimiser reaches is what is
  * delivered.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
 import { checkpoint } from './cancel.js';
-import { createScaleObjective } from './chooseEvaluator.js';
+import { chooseEvaluator, createDeviceAdam, createScaleObjective } from './chooseEvaluator.js';
 import type { Evaluation, Objective, ObjectiveOptions } from './objective.js';
 import type { OrtRuntime } from './onnx/ortRuntime.js';
 import { createAdam } from './optimizers/adam.js';
@@ -45,10 +49,12 @@ export interface ScaleRunOptions extends ObjectiveOptions {
   planned: number;
 }
 
-/** The scale's run: the optimiser over the scale's objective. */
+/** The scale's run: on the device when chooseEvaluator says so, otherwise the host optimiser over the scale's objective. */
 export async function createScaleRun(model: Vgg19, opts: ScaleRunOptions, runtime?: OrtRuntime): Promise<ScaleRun> {
-  const { params, signal } = opts;
+  const { params, content, layers, signal } = opts;
   const adam = { learningRate: params.learningRate, bounds: PIXEL_BOX };
+  const { adamOnDevice } = chooseEvaluator(model, runtime, content.shape[0], content.shape[1], { params, layers: [...layers.content, ...layers.style] });
+  if (adamOnDevice && runtime) return createDeviceAdam(model, opts, runtime, { adam, init: opts.init });
   const objective = await createScaleObjective(model, opts, runtime);
   let optimizer: Optimizer<TermsEvaluated>;
   try {
@@ -102,7 +108,8 @@ async function evaluateTerms(objective: Objective, x: tf.Tensor4D): Promise<Loss
  * Adam needs no loss value to step, so its loss terms are read back only every ADAM_LOSS_READ_EVERY
  * evaluations (and at the last one): each read-back waits for the device, and skipping them lets a
  * GPU run ahead. Between reads, progress carries the latest terms read. L-BFGS's line search needs
- * every loss, so it reads each one.
+ * every loss, so it reads each one. (Adam on the device reads its three terms every iteration:
+ * they are scalars of the same run.)
  */
 const ADAM_LOSS_READ_EVERY = 10;
 
