@@ -66,8 +66,7 @@ export async function createOrtDeviceAdam(ctx: OrtContext, setup: OrtObjectiveSe
     sessions.push((stepSession = await openSession(ctx, bytes, { runs: 'repeated', outputsOnDevice: ADAM_STATE_OUTPUTS })));
     sessions.push((copySession = await openSession(ctx, hostCopyGraph(dims), { runs: 'repeated' })));
     const start = tf.tidy(() => (opts.adam.bounds ? project(opts.adam.bounds, opts.init) : tf.clone(opts.init)));
-    const pixels = (await start.data()) as Float32Array;
-    start.dispose();
+    const pixels = await start.data().finally(() => start.dispose()) as Float32Array;
     // The first run uploads these; from then on the state is the previous run's device outputs.
     state = { x: floatTensor(ctx, pixels, dims), m: floatTensor(ctx, new Float32Array(pixels.length), dims), v: floatTensor(ctx, new Float32Array(pixels.length), dims) };
   } catch (err) {
