@@ -19,30 +19,14 @@ import { gram } from '../../companion/src/engine/ops.js';
 import { preprocess } from '../../companion/src/engine/preprocess.js';
 import { planTiles } from '../../companion/src/engine/tiling.js';
 import { createOrtRuntime, type OrtRuntime, type OrtRuntimeOptions } from '../../companion/src/engine/onnx/ortRuntime.js';
-import type { OrtModule } from '../../companion/src/engine/onnx/ortContext.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
+import { countingOrt } from '../helpers/countingOrt.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 import { maxRelErr } from '../helpers/maxRelErr.js';
 
 const available = await loadOrt('onnx evaluators');
 requireOrt('onnx evaluators', available);
-
-/** onnxruntime-node with its sessions counted: every session opened must be released. */
-function countingOrt(ort: OrtModule): { ort: OrtModule; open: () => number } {
-  let open = 0;
-  const create = (async (...args: Parameters<OrtModule['InferenceSession']['create']>) => {
-    const session = await (ort.InferenceSession.create as (...a: unknown[]) => Promise<Awaited<ReturnType<OrtModule['InferenceSession']['create']>>>)(...args);
-    open++;
-    const release = session.release.bind(session);
-    session.release = async () => {
-      open--;
-      return release();
-    };
-    return session;
-  }) as OrtModule['InferenceSession']['create'];
-  return { ort: { ...ort, InferenceSession: { ...ort.InferenceSession, create } as OrtModule['InferenceSession'] }, open: () => open };
-}
 
 const counted = available.ort ? countingOrt(available.ort) : undefined;
 let runtime: OrtRuntime;

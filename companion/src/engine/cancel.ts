@@ -10,3 +10,9 @@ export function yieldToEventLoop(): Promise<void> {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
+
+/** Lets timers and I/O (e.g. an HTTP cancel) run, then throws CancelledError if the signal was aborted meanwhile. */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  await yieldToEventLoop();
+  throwIfAborted(signal);
+}

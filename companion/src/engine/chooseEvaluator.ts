@@ -1,11 +1,16 @@
 /**
- * The one place that chooses how a scale's loss is evaluated, from (runtime, image size, memory
- * budget):
+ * The one place that chooses how a scale's loss is evaluated, and where its optimiser runs, from
+ * (runtime, image size, memory budget, optimiser):
  *
  * | runtime       | fits untiled (tileFor = 0)        | otherwise                              |
  * |---------------|-----------------------------------|----------------------------------------|
  * | ONNX Runtime  | onnx/ortObjective.ts (one graph)  | onnx/ortTiledObjective.ts (pass graphs) |
  * | TF.js only    | objective.ts (autodiff)           | tiledObjective.ts (TF.js passes)       |
+ *
+ * The optimiser runs in TF.js on the host (scaleRun.ts), except Adam on ONNX Runtime's WebGPU
+ * provider at an untiled scale: its step joins the loss graph and the image and its moments stay
+ * on the device (onnx/ortDeviceAdam.ts). L-BFGS always stays on the host (its line search needs
+ * host-side vector operations and every loss value).
  *
  * The style targets go the same way: through the style-target cache, computed by the chosen
  * runtime, tile by tile when the resized style image is larger than a tile. The network (Vgg19)
@@ -20,7 +25,9 @@ import { blendGrams, createStyleTargetCache, tfjsGrams } from './styleTargets.js
 import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { EngineError } from './errors.js';
 import { gram } from './ops.js';
-import type { OrtRuntime } from './onnx/ortRuntime.js';
+import type { OrtObjectiveSetup, OrtRuntime } from './onnx/ortRuntime.js';
+import type { DeviceAdamOptions } from './onnx/ortDeviceAdam.js';
+import type { ScaleRun } from './optimizers/types.js';
 import type { Vgg19 } from './vgg19.js';
 
 /** How one scale is evaluated. */
@@ -28,6 +35,8 @@ export interface EvaluatorChoice {
   runtime: 'onnx' | 'tfjs';
   /** Tile size in px, 0 = untiled. */
   tile: number;
+  /** Adam's step runs in the loss graph on the device, its state resident there (see above). */
+  adamOnDevice: boolean;
 }
 
 /** The evaluator for an h×w image of a run (see the table above). */
@@ -38,7 +47,8 @@ export function chooseEvaluator(model: Vgg19, runtime: OrtRuntime | undefined, h
     fallbackBudgetMiB: runtime ? Math.floor(runtime.memoryLimitBytes / 2 ** 20) : defaultMemoryBudgetMiB(tf.getBackend()),
     untiledLimitBytes: runtime?.memoryLimitBytes,
   });
-  return { runtime: runtime ? 'onnx' : 'tfjs', tile };
+  const adamOnDevice = runtime?.provider === 'webgpu' && tile === 0 && opts.params.optimizer === 'adam';
+  return { runtime: runtime ? 'onnx' : 'tfjs', tile, adamOnDevice };
 }
 
 /** Gram matrices through the runtime: untiled when the image fits, tile by tile otherwise. */
@@ -59,13 +69,25 @@ function gramsOf(model: Vgg19, runtime: OrtRuntime | undefined, params: Objectiv
 
 /** The objective of one scale, evaluated as chooseEvaluator says. */
 export async function createScaleObjective(model: Vgg19, opts: ObjectiveOptions, runtime?: OrtRuntime): Promise<Objective> {
-  const { params, content, styles } = opts;
+  const { params, content } = opts;
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
   const [height, width] = content.shape;
   const { tile } = chooseEvaluator(model, runtime, height, width, { params, layers: [...plan.content, ...plan.style] });
   const withGrams = { ...opts, layers: plan, gramsOf: gramsOf(model, runtime, params) };
   if (!runtime) return tile > 0 ? createTiledObjective(model, { ...withGrams, tile }) : createObjective(model, withGrams);
+  return withOrtSetup(model, opts, runtime, (setup) => runtime.createObjective(model, setup, tile));
+}
 
+/** Adam on the device for one scale (when chooseEvaluator's adamOnDevice says so). */
+export function createDeviceAdam(model: Vgg19, opts: ObjectiveOptions, runtime: OrtRuntime, adam: DeviceAdamOptions): Promise<ScaleRun> {
+  return withOrtSetup(model, opts, runtime, (setup) => runtime.createDeviceAdam(model, setup, adam));
+}
+
+/** Computes the scale's blended style targets through the runtime and hands them to `create`, which owns them on success. */
+async function withOrtSetup<T>(model: Vgg19, opts: ObjectiveOptions, runtime: OrtRuntime, create: (setup: OrtObjectiveSetup) => Promise<T>): Promise<T> {
+  const { params, content, styles } = opts;
+  const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
+  const [height, width] = content.shape;
   if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
   const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
   const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
@@ -77,10 +99,11 @@ export async function createScaleObjective(model: Vgg19, opts: ObjectiveOptions,
     if (ownCache) cache.dispose();
   };
   try {
+    const grams = gramsOf(model, runtime, params);
     const perStyle = [];
-    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, withGrams.gramsOf));
+    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, grams));
     styleTargets = blendGrams(perStyle, blend, plan.style);
-    return await runtime.createObjective(model, { height, width, loss: describeLoss(params, plan), plan, content, styleTargets, signal: opts.signal, release }, tile);
+    return await create({ height, width, loss: describeLoss(params, plan), plan, content, styleTargets, signal: opts.signal, release });
   } catch (err) {
     release();
     throw err;

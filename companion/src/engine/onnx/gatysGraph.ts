@@ -4,7 +4,8 @@
  *
  * - buildGatysGraph: the untiled loss and its exact gradient, one graph per image size. Inputs `x`
  *   (NHWC RGB 0..255) and the targets; outputs `content`, `style` (unweighted, layer-weighted sums),
- *   `tv` and `grad` = d(α·content + β·style + γ·tv)/dx.
+ *   `tv` and `grad` = d(α·content + β·style + γ·tv)/dx. Its nodes come from addGatysLoss, which
+ *   other graphs extend (adamGraph.ts: the loss, its gradient and one Adam step).
  * - buildFeaturesGraph: the ReLU outputs at some layers (for the targets).
  * - tiledGraphs.ts: the two passes of the exact tiled evaluation.
  */
@@ -27,17 +28,23 @@ export interface GatysGraphSpec {
   weights: (index: number) => GraphKernels;
 }
 
-/** The built model and the shapes of its inputs. */
-export interface GatysGraph {
-  bytes: Uint8Array;
-  /** Shape of each layer's features (NCHW) by Keras name, for the content targets. */
-  featureShape(layer: string): [number, number, number, number];
+/** The values addGatysLoss adds: the unweighted terms (scalars) and the gradient [1,H,W,3] of the weighted total. */
+export interface GatysLoss {
+  content: string;
+  style: string;
+  tv: string;
+  grad: string;
 }
 
-/** Builds the untiled loss-and-gradient model. */
-export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
+/** Declares a target (a content layer's features, a style layer's Gram target) and returns its name. */
+export type TargetValue = (name: string, dims: number[]) => string;
+
+/**
+ * Adds the untiled loss and its exact gradient at the graph input `x` (declared here) to `g`. The
+ * targets are graph inputs unless `target` makes them something else (e.g. constants).
+ */
+export function addGatysLoss(g: GraphBuilder, spec: GatysGraphSpec, target: TargetValue = g.input): GatysLoss {
   const { height, width, loss } = spec;
-  const g = new GraphBuilder();
   const fwd = addForward(g, {
     height,
     width,
@@ -52,7 +59,7 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
   const contentParts = loss.content.map(({ layer, weight }) => {
     const i = layerIndex(layer);
     const [, c, h, w] = fwd.shapes[i];
-    const { diff, squares } = contentSquares(g, fwd.relu[i], g.input(names.contentTarget(layer), fwd.shapes[i]), layer);
+    const { diff, squares } = contentSquares(g, fwd.relu[i], target(names.contentTarget(layer), fwd.shapes[i]), layer);
     seed(i, contentSeed(g, loss, diff, layer, weight, h * w, c));
     return contentTerm(g, squares, layer, weight, h * w, c);
   });
@@ -60,17 +67,27 @@ export function buildGatysGraph(spec: GatysGraphSpec): GatysGraph {
     const i = layerIndex(layer);
     const [, c, h, w] = fwd.shapes[i];
     const matrix = featureMatrix(g, fwd.relu[i], fwd.shapes[i], layer);
-    const head = styleHead(g, loss, gramSum(g, matrix, layer), g.input(names.styleTarget(layer), [c, c]), layer, weight, h * w, c);
+    const head = styleHead(g, loss, gramSum(g, matrix, layer), target(names.styleTarget(layer), [c, c]), layer, weight, h * w, c);
     seed(i, styleSeed(g, head.seedMatrix, matrix, fwd.shapes[i], layer));
     return head.term;
   });
-  g.output('content', g.sum(contentParts, 'content_sum'), []);
-  g.output('style', g.sum(styleParts, 'style_sum'), []);
+  const content = g.sum(contentParts, 'content_sum');
+  const style = g.sum(styleParts, 'style_sum');
   const features = addBackward(g, fwd, seeds, spec.maxPoolBackward);
   const tv = totalVariation(g, loss, 'x', height, width);
-  g.output('tv', tv.tv, []);
-  g.output('grad', tv.grad ? g.add('Add', [features, tv.grad], 'grad_total') : features, [1, height, width, 3]);
-  return { bytes: g.encode(), featureShape: (layer) => fwd.shapes[layerIndex(layer)] };
+  const grad = tv.grad ? g.add('Add', [features, tv.grad], 'grad_total') : features;
+  return { content, style, tv: tv.tv, grad };
+}
+
+/** Builds the untiled loss-and-gradient model. */
+export function buildGatysGraph(spec: GatysGraphSpec): Uint8Array {
+  const g = new GraphBuilder();
+  const loss = addGatysLoss(g, spec);
+  g.output('content', loss.content, []);
+  g.output('style', loss.style, []);
+  g.output('tv', loss.tv, []);
+  g.output('grad', loss.grad, [1, spec.height, spec.width, 3]);
+  return g.encode();
 }
 
 /** What a features graph is built for: the ReLU outputs at `layers` of an H×W image. */

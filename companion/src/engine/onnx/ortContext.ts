@@ -38,6 +38,11 @@ export interface SessionUse {
    * their memory must follow the tile, not add up.
    */
   releaseMemory?: boolean;
+  /**
+   * Outputs left in device memory (WebGPU: `gpu-buffer` tensors, which the next run takes as inputs
+   * without a copy); the others come back to the host. Ignored on the CPU, where all memory is the host's.
+   */
+  outputsOnDevice?: readonly string[];
 }
 
 /** Opens a session on the context's provider. */
@@ -50,6 +55,7 @@ export function openSession(ctx: OrtContext, bytes: Uint8Array, use: SessionUse)
     graphOptimizationLevel: use.runs === 'once' ? 'extended' : 'all',
     executionProviders: [ctx.provider],
     ...(use.releaseMemory && ctx.provider === 'cpu' ? { enableCpuMemArena: false } : {}),
+    ...(use.outputsOnDevice && ctx.provider === 'webgpu' ? { preferredOutputLocation: Object.fromEntries(use.outputsOnDevice.map((name) => [name, 'gpu-buffer' as const])) } : {}),
   });
 }
 
@@ -93,7 +99,7 @@ export interface OrtObjectiveSetup {
   content: tf.Tensor3D;
   /** Blended style targets A_l per style layer [C,C]. */
   styleTargets: Map<string, tf.Tensor2D>;
-  /** Tiled evaluations stop between tiles with CancelledError once it is aborted. */
+  /** Once it is aborted, tiled evaluations stop between tiles and the device optimiser between iterations, with CancelledError. */
   signal?: AbortSignal;
   /** Called by the objective's dispose (frees what the caller handed over). */
   release(): void;

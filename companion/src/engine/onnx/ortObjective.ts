@@ -30,22 +30,33 @@ export async function hostFeatures(
   }
 }
 
-/** The untiled objective for one image size. */
-export async function createOrtObjective(ctx: OrtContext, setup: OrtObjectiveSetup): Promise<Objective> {
-  const { height, width, loss, plan } = setup;
-  const graph = buildGatysGraph({ height, width, loss, maxPoolBackward: ctx.maxPoolBackward, weights: ctx.kernels });
-  // Targets on the host, once: the blended Grams as they are, the content features in the graph's layout.
-  const feeds: Record<string, OrtTensor> = {};
+/** A scale's targets on the host, by the name of the graph value each one is. */
+export type HostTargets = Map<string, { data: Float32Array; dims: number[] }>;
+
+/** The targets, computed once per scale: the blended Grams as they are, the content features in the graphs' layout (NCHW). */
+export async function hostTargets(ctx: OrtContext, setup: OrtObjectiveSetup): Promise<HostTargets> {
+  const { height, width, loss } = setup;
+  const targets: HostTargets = new Map();
   for (const { layer } of loss.style) {
     const a = setup.styleTargets.get(layer)!;
-    feeds[names.styleTarget(layer)] = floatTensor(ctx, (await a.data()) as Float32Array, a.shape);
+    targets.set(names.styleTarget(layer), { data: (await a.data()) as Float32Array, dims: a.shape });
   }
   const contentPixels = (await setup.content.data()) as Float32Array;
   const contentLayers = loss.content.map((c) => c.layer);
   for (const [layer, f] of await hostFeatures(ctx, contentPixels, height, width, contentLayers, loss.pooling, 'nchw')) {
-    feeds[names.contentTarget(layer)] = floatTensor(ctx, f.data, graph.featureShape(layer));
+    targets.set(names.contentTarget(layer), f);
   }
-  const session = await openSession(ctx, graph.bytes, { runs: 'repeated' });
+  return targets;
+}
+
+/** The untiled objective for one image size. */
+export async function createOrtObjective(ctx: OrtContext, setup: OrtObjectiveSetup): Promise<Objective> {
+  const { height, width, loss, plan } = setup;
+  const bytes = buildGatysGraph({ height, width, loss, maxPoolBackward: ctx.maxPoolBackward, weights: ctx.kernels });
+  // Fed from the host at every evaluation.
+  const feeds: Record<string, OrtTensor> = {};
+  for (const [name, t] of await hostTargets(ctx, setup)) feeds[name] = floatTensor(ctx, t.data, t.dims);
+  const session = await openSession(ctx, bytes, { runs: 'repeated' });
   let released = false;
   return sizedObjective({ height, width, layers: plan }, {
     async evaluate(x) {

@@ -2,13 +2,17 @@
  * ONNX Runtime as the engine's compute runtime: it evaluates the loss and its gradient (untiled, or
  * tile by tile), and computes the targets' features, on one execution provider (CPU through MLAS,
  * WebGPU through Dawn, CUDA through cuDNN). TF.js keeps the image, the targets between scales and
- * the optimiser. Every session it opens is released by the objective's dispose or before returning.
+ * the optimiser — except for Adam on WebGPU, whose step runs in the loss graph with the image and
+ * the moments on the device (ortDeviceAdam.ts). Every session it opens is released by the
+ * objective's (or device optimiser's) dispose or before returning.
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Objective } from '../objective.js';
+import type { ScaleRun } from '../optimizers/types.js';
 import type { Vgg19 } from '../vgg19.js';
 import { kernelCache, PROVIDER_LABEL, type OrtContext, type OrtModule, type OrtObjectiveSetup, type OrtProvider } from './ortContext.js';
+import { createOrtDeviceAdam, type DeviceAdamOptions } from './ortDeviceAdam.js';
 import { createOrtObjective, hostFeatures } from './ortObjective.js';
 import { createOrtTiledObjective, tiledGramsOrt } from './ortTiledObjective.js';
 import type { MaxPoolBackward } from './vggGraph.js';
@@ -24,6 +28,8 @@ export interface OrtRuntime {
   readonly memoryLimitBytes: number;
   /** The untiled objective (tile 0) or the exact tiled one. */
   createObjective(model: Vgg19, setup: OrtObjectiveSetup, tile: number): Promise<Objective>;
+  /** Untiled Adam whose state stays on the device between iterations (ortDeviceAdam.ts); its dispose calls setup.release. */
+  createDeviceAdam(model: Vgg19, setup: OrtObjectiveSetup, opts: DeviceAdamOptions): Promise<ScaleRun>;
   /** ReLU outputs [1,h,w,C] at `layers` of an RGB 0..255 image [1,H,W,3]. Caller disposes. */
   features(model: Vgg19, image: tf.Tensor4D, layers: string[], pooling: 'max' | 'avg'): Promise<Map<string, tf.Tensor4D>>;
   /** Gram matrices G_l [C,C] of an RGB 0..255 image [1,H,W,3], tile by tile (exact). Caller disposes. */
@@ -57,6 +63,7 @@ export function createOrtRuntime(ort: OrtModule, opts: OrtRuntimeOptions = {}): 
     provider,
     memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.5),
     createObjective: (model, setup, tile) => (tile > 0 ? createOrtTiledObjective(context(model), { ...setup, tile }) : createOrtObjective(context(model), setup)),
+    createDeviceAdam: (model, setup, opts) => createOrtDeviceAdam(context(model), setup, opts),
     async features(model, image, layers, pooling) {
       const [, height, width] = image.shape;
       const feats = await hostFeatures(context(model), (await image.data()) as Float32Array, height, width, layers, pooling, 'nhwc');

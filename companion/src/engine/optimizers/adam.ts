@@ -1,23 +1,36 @@
-/** Adam (Kingma & Ba) on a tensor, one loss+gradient evaluation per iteration; with `bounds`, projected onto the box after every step. */
+/**
+ * Adam (Kingma & Ba) on a tensor in TF.js, one loss+gradient evaluation per iteration; with
+ * `bounds`, projected onto the box after every step. The update itself is adamStep.ts's.
+ */
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluateFn, Evaluated, Optimizer } from './types.js';
 import { project, type Box } from './box.js';
+import { adamSettings, adamStep, biasCorrections, type AdamOps, type AdamSettings } from './adamStep.js';
 
-/** Adam's settings. */
-export interface AdamOptions {
+/** Adam's settings (adamStep.ts's defaults for those not given). */
+export interface AdamOptions extends Partial<Omit<AdamSettings, 'learningRate'>> {
   /** Step size, in the units of x. */
   learningRate: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
   /** Keep every iterate inside this box (projected Adam); unconstrained when absent. */
   bounds?: Box;
 }
 
+/** Adam's operations on TF.js tensors (call inside tf.tidy). */
+const tfOps: AdamOps<tf.Tensor> = {
+  constant: (value) => tf.scalar(value),
+  add: (a, b) => tf.add(a, b),
+  sub: (a, b) => tf.sub(a, b),
+  mul: (a, b) => tf.mul(a, b),
+  div: (a, b) => tf.div(a, b),
+  square: (a) => tf.square(a),
+  sqrt: (a) => tf.sqrt(a),
+  clip: (a, box) => project(box, a),
+};
+
 /** Creates an Adam optimiser starting at a copy of x0. */
 export function createAdam<E extends Evaluated>(x0: tf.Tensor, evaluate: EvaluateFn<E>, opts: AdamOptions): Optimizer<E> {
-  const { learningRate: lr, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, bounds } = opts;
-  const inBox = (t: tf.Tensor) => (bounds ? project(bounds, t) : t);
+  const { bounds } = opts;
+  const settings = adamSettings(opts);
   let x = bounds ? project(bounds, x0) : tf.clone(x0);
   let m = tf.zerosLike(x0);
   let v = tf.zerosLike(x0);
@@ -43,13 +56,10 @@ export function createAdam<E extends Evaluated>(x0: tf.Tensor, evaluate: Evaluat
       if (last) last.grad.dispose();
       last = e;
       iterations++;
-      const t = iterations;
+      const c = biasCorrections(settings, iterations);
       const [nm, nv, nx] = tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(e.grad, 1 - beta1));
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(e.grad), 1 - beta2));
-        const mHat = tf.div(m1, 1 - beta1 ** t);
-        const vHat = tf.div(v1, 1 - beta2 ** t);
-        return [m1, v1, inBox(tf.sub(x, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), lr)))];
+        const next = adamStep(tfOps, settings, { x, m, v }, e.grad, { first: tf.scalar(c.first), second: tf.scalar(c.second) }, bounds);
+        return [next.m, next.v, next.x];
       });
       tf.dispose([m, v, x]);
       m = nm;

@@ -1,5 +1,6 @@
 /** What the optimisers share: the function they minimise and the stepping interface. */
 import * as tf from '@tensorflow/tfjs';
+import type { LossTerms } from '../types.js';
 
 /** A loss value (read back) and its gradient (a tensor the optimiser takes ownership of). */
 export interface Evaluated {
@@ -35,4 +36,21 @@ export async function readScalars(scalars: tf.Scalar[]): Promise<number[]> {
   } finally {
     stacked.dispose();
   }
+}
+
+/** A scale's optimiser with its loss. */
+export interface ScaleRun {
+  /** One iteration. `converged` means no further progress is possible (the caller may stop). */
+  step(): Promise<{ converged: boolean }>;
+  /** The latest loss terms read back (NaN before the first). */
+  readonly terms: LossTerms;
+  readonly iterations: number;
+  /** Loss evaluations done by the iterations. */
+  readonly evaluations: number;
+  /** The current iterate [1,H,W,3] on the host, owned by the run: valid until the next step or dispose (clone it to keep it). */
+  image(): Promise<tf.Tensor4D>;
+  /** The loss terms at another image of this scale (one evaluation, not counted in `evaluations`). */
+  termsAt(x: tf.Tensor4D): Promise<LossTerms>;
+  /** Frees every tensor and session the run holds. */
+  dispose(): void;
 }
