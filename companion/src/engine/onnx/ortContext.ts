@@ -34,8 +34,10 @@ export interface SessionUse {
   /** `once`: run a single time (light optimisation); `repeated`: every evaluation (full optimisation). */
   runs: 'once' | 'repeated';
   /**
-   * Release working memory after each run (CPU): a tiled evaluation keeps several crop sessions, and
-   * their memory must follow the tile, not add up.
+   * Release working memory after each run (CPU) instead of keeping it in the session's arena: for
+   * image-sized graphs run once per evaluation (the tiled TV), whose memory must not stay held.
+   * Crop sessions keep their arena: a crop's working memory follows the tile, and re-faulting it
+   * in on every run (page faults, zeroing) slowed every pass measurably.
    */
   releaseMemory?: boolean;
   /**

@@ -7,8 +7,8 @@
  * 3. the TV graph gives TV's term and gradient on the whole image;
  * 4. pass 2 over the tiles: each crop's share of the gradient, added into the image's gradient.
  *
- * Crop graphs are compiled once per crop shape (planTiles makes few shapes) and release their
- * working memory after each run. Content targets are kept on the host, as each tile's interior.
+ * Crop graphs are compiled once per crop shape (planTiles makes at most four), each keeping the
+ * working memory of one crop: memory follows the tile, not the image. Content targets are kept on the host, as each tile's interior.
  * Between tiles, an abort is honoured.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -25,14 +25,14 @@ import { buildTileHeadGraph, buildTilePass1Graph, buildTilePass2Graph, buildTvGr
 
 const shapeKey = (t: Tile) => `${t.cy1 - t.cy0}x${t.cx1 - t.cx0}`;
 
-/** Sessions per crop shape, opened on first use, released together. */
+/** Sessions per crop shape (planTiles makes at most four), opened on first use, released together. */
 function sessionCache(ctx: OrtContext, build: (t: Tile) => Uint8Array) {
   const sessions = new Map<string, Promise<OrtSession>>();
   return {
     get(t: Tile): Promise<OrtSession> {
       const key = shapeKey(t);
       let s = sessions.get(key);
-      if (!s) sessions.set(key, (s = openSession(ctx, build(t), { runs: 'repeated', releaseMemory: true })));
+      if (!s) sessions.set(key, (s = openSession(ctx, build(t), { runs: 'repeated' })));
       return s;
     },
     async release(): Promise<void> {
