@@ -6,8 +6,8 @@
  * Shader compilation and weight upload are excluded by a short warm-up run first.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
-import { Vgg19 } from '../companion/src/engine/vgg19.js';
+import { initBackend, type ConcreteBackend } from '../companion/src/engine/runtime/backend.js';
+import { Vgg19 } from '../companion/src/engine/network/vgg19.js';
 import { stylize } from '../companion/src/engine/stylize.js';
 import { parseStylizeParams } from '../shared/params.js';
 import { fmtS, intFlag, parseFlags } from './lib/args.js';
@@ -29,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
       const params = parseStylizeParams({
         size,
         iterations: n,
+        // One scale, as torch_gatys.py's --adam-iters runs.
+        scales: 1,
         optimizer: 'adam',
         learningRate: 10,
         contentWeight: 1,

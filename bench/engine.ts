@@ -5,7 +5,7 @@
  * peak memory. A size is skipped (with the estimate printed) when the previous size's timing
  * predicts more than --budget-s seconds for it.
  */
-import { CONCRETE_BACKENDS, type ConcreteBackend } from '../companion/src/engine/backendNames.js';
+import { CONCRETE_BACKENDS, type ConcreteBackend } from '../companion/src/engine/runtime/backendNames.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
 import { backendMemoryLabel } from './lib/child.js';
 import { measureInChild, type Measurement } from './lib/measure.js';

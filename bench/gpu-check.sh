@@ -27,13 +27,19 @@ ortlib=$carry/bundle/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnx
 icd=$(ls /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json 2>/dev/null | head -1)
 [ -n "$icd" ] && export VK_DRIVER_FILES=$icd VK_ICD_FILENAMES=$icd
 echo "== machine"; nvidia-smi -L; node --version; echo "ICD: ${icd:-none}"; [ -n "$icd" ] && cat "$icd"
+# CUDA 12 + cuDNN 9 for ONNX Runtime's CUDA provider (onnx-cuda): say what is there.
+echo "== cuda libraries"; ls /usr/local/cuda*/lib64/libcudart.so* /usr/lib/x86_64-linux-gnu/libcudnn.so* 2>/dev/null; python3 -c "import torch; print('torch cuda', torch.version.cuda, 'cudnn', torch.backends.cudnn.version())"
 bench() { echo "== atelier bench $*"; timeout "${T:-120}" node "$carry/bundle/bench.mjs" "$@" 2>&1 | grep -v 'artificially reduced' | tee -a "$out/atelier.log"; }
 torch() { echo "== torch_gatys.py --device cuda $*"; timeout 60 python3 "$carry/torch_gatys.py" --device cuda "$@" 2>&1 | tee -a "$out/torch.log"; }
 
 size=${SIZE:-512} iters=${ITERS:-500}
-T=100 bench adam --backend webgpu --size "$size" --iterations "$iters" --warmup 5
+# ONNX Runtime on WebGPU first: Adam's step runs inside the graph, image and moments on the GPU.
+T=100 bench adam --backend onnx-webgpu --size "$size" --iterations "$iters" --warmup 5
 torch --size "$size" --adam-iters "$iters"
-T=60 bench engine --backends webgpu --sizes "$size" --evals 5 --warmup 2
 T=60 bench engine --backends onnx-webgpu --sizes "$size" --evals 5 --warmup 2
-T=${TILING_T:-90} bench tiling --backend webgpu --sizes ${TILING_SIZES:-2048,4096}
+# onnx-cuda only where the CUDA 12 provider's libraries load (it says what is missing otherwise).
+T=60 bench engine --backends onnx-cuda --sizes "$size" --evals 5 --warmup 2
+T=100 bench adam --backend webgpu --size "$size" --iterations "$iters" --warmup 5
+T=60 bench engine --backends webgpu --sizes "$size" --evals 5 --warmup 2
+T=${TILING_T:-90} bench tiling --backend onnx-webgpu --sizes ${TILING_SIZES:-2048,4096}
 echo "== done"

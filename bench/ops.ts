@@ -7,12 +7,12 @@
  * objective (bench/lib/gatysModel.ts, the vs-torch workload), summed by kernel and by kernel+shape.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
-import { VGG19_LAYERS } from '../companion/src/engine/layers.js';
-import { inputGradientKernel, conv3x3Relu, gram } from '../companion/src/engine/ops.js';
+import { initBackend, type ConcreteBackend } from '../companion/src/engine/runtime/backend.js';
+import { VGG19_LAYERS } from '../companion/src/engine/network/layers.js';
+import { inputGradientKernel, conv3x3Relu, gram } from '../companion/src/engine/network/ops.js';
 import { fmtS, intFlag, parseFlags } from './lib/args.js';
 import { createGatysWorkload, randomVggWeights } from './lib/gatysModel.js';
-import { disposeEvaluation } from '../companion/src/engine/objective.js';
+import { disposeEvaluation } from '../companion/src/engine/evaluate/objective.js';
 
 const STYLE = new Set(['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']);
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { createApp, listen } from '../companion/src/http/app.js';
-import { Vgg19 } from '../companion/src/engine/vgg19.js';
+import { Vgg19 } from '../companion/src/engine/network/vgg19.js';
 import { generateToken, tokensEqual } from '../companion/src/token.js';
 import { intFlag, parseFlags } from './lib/args.js';
 import { randomVggWeights } from './lib/gatysModel.js';

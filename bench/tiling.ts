@@ -11,12 +11,12 @@
  * printed as soon as it is measured.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type ConcreteBackend } from '../companion/src/engine/backend.js';
-import { disposeEvaluation, type Objective } from '../companion/src/engine/objective.js';
-import { createScaleObjective } from '../companion/src/engine/chooseEvaluator.js';
-import { planTiles } from '../companion/src/engine/tiling.js';
-import { resolveLayers } from '../companion/src/engine/resolveLayers.js';
-import { Vgg19 } from '../companion/src/engine/vgg19.js';
+import { initBackend, type ConcreteBackend } from '../companion/src/engine/runtime/backend.js';
+import { disposeEvaluation, type Objective } from '../companion/src/engine/evaluate/objective.js';
+import { createScaleObjective } from '../companion/src/engine/evaluate/chooseEvaluator.js';
+import { planTiles } from '../companion/src/engine/evaluate/tiling.js';
+import { resolveLayers } from '../companion/src/engine/network/resolveLayers.js';
+import { Vgg19 } from '../companion/src/engine/network/vgg19.js';
 import { parseStylizeParams } from '../shared/params.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';
 import { backendBytes, backendMemoryLabel, median, runChildJson } from './lib/child.js';

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { tfBackendOf, type ConcreteBackend } from '../../companion/src/engine/backend.js';
+import { tfBackendOf, type ConcreteBackend } from '../../companion/src/engine/runtime/backend.js';
 
 /** Runs a command to its end; resolves with its output, exit code and wall time (start-up included). */
 export function runCommand(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number | null; seconds: number }> {

@@ -6,11 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseStylizeParams } from '../../shared/params.js';
-import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import type { OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
-import { createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
-import { type Objective } from '../../companion/src/engine/objective.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/network/layers.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import type { OrtRuntime } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
+import { createScaleObjective } from '../../companion/src/engine/evaluate/chooseEvaluator.js';
+import { type Objective } from '../../companion/src/engine/evaluate/objective.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 
 /** torch_gatys.py's style weight. */

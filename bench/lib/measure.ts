@@ -3,8 +3,8 @@
  * at one size, in a fresh child process (so that peak memory belongs to that run alone).
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type ConcreteBackend } from '../../companion/src/engine/backend.js';
-import { disposeEvaluation } from '../../companion/src/engine/objective.js';
+import { initBackend, type ConcreteBackend } from '../../companion/src/engine/runtime/backend.js';
+import { disposeEvaluation } from '../../companion/src/engine/evaluate/objective.js';
 import { backendBytes, median, runChildJson } from './child.js';
 import { createGatysWorkload } from './gatysModel.js';
 

@@ -9,13 +9,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
 import { parseStylizeParams } from '../../shared/params.js';
-import { initBackend, type ConcreteBackend } from './engine/backend.js';
-import { autoOrder, firstThatStarts, type Skip } from './engine/autoOrder.js';
-import { cudaProviderMissing } from './engine/backends/onnx.js';
-import { disposeEvaluation } from './engine/objective.js';
-import { createScaleObjective } from './engine/chooseEvaluator.js';
-import { Vgg19 } from './engine/vgg19.js';
-import { NO_ADAPTER } from './engine/backends/webgpu.js';
+import { initBackend, type ConcreteBackend } from './engine/runtime/backend.js';
+import { autoOrder, firstThatStarts, type Skip } from './engine/runtime/autoOrder.js';
+import { cudaProviderMissing } from './engine/runtime/backends/onnx.js';
+import { disposeEvaluation } from './engine/evaluate/objective.js';
+import { createScaleObjective } from './engine/evaluate/chooseEvaluator.js';
+import { Vgg19 } from './engine/network/vgg19.js';
+import { NO_ADAPTER } from './engine/runtime/backends/webgpu.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
 import { resolveDataDir } from './io/dataDir.js';
@@ -150,7 +150,7 @@ export async function runDoctor(
     gpuError = (err as Error).message;
   }
 
-  // The same facts and order as `--backend auto` (engine/autoOrder.ts), from the adapters seen above.
+  // The same facts and order as `--backend auto` (engine/runtime/autoOrder.ts), from the adapters seen above.
   const high = gpuAdapters.find((a) => a.powerPreference === 'high-performance');
   const steps = autoOrder({ cudaMissing: cudaProviderMissing(), adapter: high ?? { reason: gpuError ?? NO_ADAPTER } });
   const backends: BackendCheck[] = [];

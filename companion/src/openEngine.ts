@@ -2,10 +2,10 @@
  * Opens what a stylization needs: a compute backend and the VGG-19 network with its weights.
  * Used by `atelier stylize` and `atelier serve`; `close()` releases both.
  */
-import { describeBackend, initBackend, type BackendInfo } from './engine/backend.js';
+import { describeBackend, initBackend, type BackendInfo } from './engine/runtime/backend.js';
 import { quietWebGpuProbe } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
-import { Vgg19 } from './engine/vgg19.js';
+import { Vgg19 } from './engine/network/vgg19.js';
 import { loadWeights, resolveInstalledWeights, installWeights, WeightsMissingError } from './weights/index.js';
 import { confirm } from './cli/confirm.js';
 

@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { stylize } from './engine/stylize.js';
-import type { Vgg19 } from './engine/vgg19.js';
-import type { OrtRuntime } from './engine/onnx/ortRuntime.js';
-import type { StyleTargetCache } from './engine/styleTargets.js';
+import type { Vgg19 } from './engine/network/vgg19.js';
+import type { OrtRuntime } from './engine/evaluate/onnx/ortRuntime.js';
+import type { StyleTargetCache } from './engine/loss/styleTargets.js';
 import type { Progress, StylizeResult } from './engine/types.js';
 import type { StylizeParams } from '../../shared/params.js';
 import { encodePng, imageToTensor, resizeDecoded, tensorToRgb, type DecodedImage } from './io/images.js';

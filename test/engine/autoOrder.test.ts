@@ -4,8 +4,8 @@
  * backends start.
  */
 import { describe, expect, it } from 'vitest';
-import { autoOrder, firstThatStarts, type AutoFacts } from '../../companion/src/engine/autoOrder.js';
-import { CONCRETE_BACKENDS, type ConcreteBackend } from '../../companion/src/engine/backendNames.js';
+import { autoOrder, firstThatStarts, type AutoFacts } from '../../companion/src/engine/runtime/autoOrder.js';
+import { CONCRETE_BACKENDS, type ConcreteBackend } from '../../companion/src/engine/runtime/backendNames.js';
 
 const CUDA_MISSING = "ONNX Runtime's CUDA provider cannot load: libcudnn.so.9 missing (install cuDNN 9 for CUDA 12)";
 const NO_ADAPTER = 'no WebGPU adapter';

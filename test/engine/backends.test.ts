@@ -6,16 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, describeBackend, tfBackendOf, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/backend.js';
-import { CONCRETE_BACKENDS } from '../../companion/src/engine/backendNames.js';
-import { cudaProviderMissing, importOrt } from '../../companion/src/engine/backends/onnx.js';
+import { initBackend, describeBackend, tfBackendOf, type BackendInfo, type ConcreteBackend } from '../../companion/src/engine/runtime/backend.js';
+import { CONCRETE_BACKENDS } from '../../companion/src/engine/runtime/backendNames.js';
+import { cudaProviderMissing, importOrt } from '../../companion/src/engine/runtime/backends/onnx.js';
 import { EngineError } from '../../companion/src/engine/errors.js';
-import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
-import { createTiledObjective } from '../../companion/src/engine/tiledObjective.js';
-import type { OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
-import { createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/network/layers.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { createObjective, disposeEvaluation } from '../../companion/src/engine/evaluate/objective.js';
+import { createTiledObjective } from '../../companion/src/engine/evaluate/tiledObjective.js';
+import type { OrtRuntime } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
+import { createScaleObjective } from '../../companion/src/engine/evaluate/chooseEvaluator.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
@@ -187,7 +187,7 @@ describe('backends', () => {
     // The threaded module is already loaded in this process; a fresh process checks the single-threaded build.
     const { execFileSync } = await import('node:child_process');
     const script = [
-      "import { initBackend } from './companion/src/engine/backend.ts';",
+      "import { initBackend } from './companion/src/engine/runtime/backend.ts';",
       'const info = await initBackend("wasm", { wasmThreads: 1 });',
       'console.log(info.device); await info.shutdown();',
     ].join('\n');

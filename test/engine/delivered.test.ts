@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { createObjective, disposeEvaluation } from '../../companion/src/engine/objective.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { createObjective, disposeEvaluation } from '../../companion/src/engine/evaluate/objective.js';
 import { stylizeToPng } from '../../companion/src/pipeline.js';
 import { decodeImage, imageToTensor, type DecodedImage } from '../../companion/src/io/images.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';

@@ -10,17 +10,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { chooseEvaluator, createDeviceAdam, createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
-import { createScaleRun, type ScaleRun } from '../../companion/src/engine/scaleRun.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { chooseEvaluator, createScaleObjective, withOrtSetup } from '../../companion/src/engine/evaluate/chooseEvaluator.js';
+import { createOrtDeviceAdam } from '../../companion/src/engine/optimise/onDevice/ortDeviceAdam.js';
+import { createScaleRun, type ScaleRun } from '../../companion/src/engine/optimise/scaleRun.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { CancelledError } from '../../companion/src/engine/errors.js';
-import { createAdam } from '../../companion/src/engine/optimizers/adam.js';
-import { PIXEL_BOX } from '../../companion/src/engine/optimizers/box.js';
-import { readScalars } from '../../companion/src/engine/optimizers/types.js';
-import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
-import { uninstallNavigatorGpu } from '../../companion/src/engine/backends/webgpu.js';
-import { createOrtRuntime, type OrtProvider, type OrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
+import { createAdam } from '../../companion/src/engine/optimise/adam.js';
+import { PIXEL_BOX } from '../../companion/src/engine/optimise/box.js';
+import { readScalars } from '../../companion/src/engine/optimise/types.js';
+import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { uninstallNavigatorGpu } from '../../companion/src/engine/runtime/backends/webgpu.js';
+import { createOrtRuntime, type OrtProvider, type OrtRuntime } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
 import { countingOrt } from '../helpers/countingOrt.js';
@@ -132,7 +133,7 @@ async function compareWithHost(provider: OrtProvider, onDevice: number): Promise
     const run =
       provider === 'webgpu'
         ? await createScaleRun(model, { ...opts, init, planned: 6 }, runtime)
-        : await createDeviceAdam(model, opts, runtime, { adam: { learningRate: opts.params.learningRate, bounds: PIXEL_BOX }, init });
+        : await withOrtSetup(model, opts, runtime, (setup) => createOrtDeviceAdam(runtime.context(model), setup, { adam: { learningRate: opts.params.learningRate, bounds: PIXEL_BOX }, init }));
     const device = await traceRun(run, 6, onDevice);
     expectSameTrace(device, await hostAdam(runtime, 6, init), `device Adam on ${provider}`);
   } finally {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { createObjective, disposeEvaluation, type Objective } from '../../companion/src/engine/objective.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { createObjective, disposeEvaluation, type Objective } from '../../companion/src/engine/evaluate/objective.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { VGG19_LAYERS, resolveLayerName, minSideFor } from '../../companion/src/engine/layers.js';
-import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { VGG19_LAYERS, resolveLayerName, minSideFor } from '../../companion/src/engine/network/layers.js';
+import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { EngineError } from '../../companion/src/engine/errors.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';

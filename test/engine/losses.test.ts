@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { contentLoss, scaled, styleLoss, summed, tvLoss, atLayer } from '../../companion/src/engine/losses.js';
+import { contentLoss, scaled, styleLoss, summed, tvLoss, atLayer } from '../../companion/src/engine/loss/tfjsLoss.js';
 import { normalizeWeights } from '../../companion/src/engine/loss/description.js';
-import { gram } from '../../companion/src/engine/ops.js';
-import { preprocess } from '../../companion/src/engine/preprocess.js';
-import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/colors.js';
-import { fitLongerSide, resizeTensor, sizeOf } from '../../companion/src/engine/resize.js';
+import { gram } from '../../companion/src/engine/network/ops.js';
+import { preprocess } from '../../companion/src/engine/network/preprocess.js';
+import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/image/colors.js';
+import { fitLongerSide, resizeTensor, sizeOf } from '../../companion/src/engine/image/resize.js';
 import { scaleSizes } from '../../shared/schedule.js';
-import { noiseImage } from '../../companion/src/engine/random.js';
+import { noiseImage } from '../../companion/src/engine/image/random.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,25 +1,27 @@
 /**
- * Every ONNX Runtime evaluator (companion/src/engine/onnx/) against the TF.js autodiff reference
+ * Every ONNX Runtime evaluator (companion/src/engine/evaluate/onnx/) against the TF.js autodiff reference
  * (objective.ts), both generated from the one loss description: the untiled graph, the exact tiled
  * pass graphs (several tile sizes and crop shapes), and the first-maximum mask max-pool backward
  * (the GPU providers'), on loss, terms and gradient (≤ 1e-4 relative), at odd sizes, both poolings,
- * several layers; the targets' features and tiled Grams; no TF.js tensor and no ORT session left
+ * several layers, on ONNX Runtime's CPU provider and on its WebGPU provider (lavapipe in CI); the targets' features and tiled Grams; no TF.js tensor and no ORT session left
  * after success, failure and cancel. Skips with the reason when onnxruntime-node cannot load, and
  * fails instead when ATELIER_REQUIRE_ONNX=1 (.ci/run sets it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { createObjective, disposeEvaluation, type Evaluation } from '../../companion/src/engine/objective.js';
-import { createScaleObjective } from '../../companion/src/engine/chooseEvaluator.js';
-import { createTiledObjective } from '../../companion/src/engine/tiledObjective.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { createObjective, disposeEvaluation, type Evaluation } from '../../companion/src/engine/evaluate/objective.js';
+import { createScaleObjective } from '../../companion/src/engine/evaluate/chooseEvaluator.js';
+import { createTiledObjective } from '../../companion/src/engine/evaluate/tiledObjective.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { CancelledError } from '../../companion/src/engine/errors.js';
-import { gram } from '../../companion/src/engine/ops.js';
-import { preprocess } from '../../companion/src/engine/preprocess.js';
-import { planTiles } from '../../companion/src/engine/tiling.js';
-import { createOrtRuntime, type OrtRuntime, type OrtRuntimeOptions } from '../../companion/src/engine/onnx/ortRuntime.js';
+import { gram } from '../../companion/src/engine/network/ops.js';
+import { preprocess } from '../../companion/src/engine/network/preprocess.js';
+import { planTiles } from '../../companion/src/engine/evaluate/tiling.js';
+import { createOrtRuntime, type OrtRuntime, type OrtRuntimeOptions } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
+import { REQUIRE_WEBGPU, webgpuAvailability } from '../helpers/webgpuAvailable.js';
+import { uninstallNavigatorGpu } from '../../companion/src/engine/runtime/backends/webgpu.js';
 import { countingOrt } from '../helpers/countingOrt.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
@@ -27,6 +29,14 @@ import { maxRelErr } from '../helpers/maxRelErr.js';
 
 const available = await loadOrt('onnx evaluators');
 requireOrt('onnx evaluators', available);
+const webgpu = await webgpuAvailability();
+uninstallNavigatorGpu(); // the probe's Dawn instance would keep the process alive; ONNX Runtime has its own
+if (!webgpu.available) console.log(`onnx evaluators on WebGPU skipped: ${webgpu.reason}`);
+describe.runIf(REQUIRE_WEBGPU && !webgpu.available)('onnx evaluators on WebGPU (required)', () => {
+  it('finds a WebGPU adapter', () => {
+    throw new Error(`ATELIER_REQUIRE_WEBGPU=1 but webgpu is unavailable: ${webgpu.reason}`);
+  });
+});
 
 const counted = available.ort ? countingOrt(available.ort) : undefined;
 let runtime: OrtRuntime;
@@ -212,4 +222,21 @@ describe.skipIf(!available.ort)('onnx evaluators against the TF.js reference', (
       expect(counted!.open()).toBe(sessions);
     });
   }
+});
+
+describe.skipIf(!available.ort || !webgpu.available)('onnx evaluators on the WebGPU provider against the TF.js reference', () => {
+  let gpu: OrtRuntime;
+  beforeAll(() => {
+    gpu = runtimeWith({ provider: 'webgpu' });
+  });
+
+  it('untiled and tiled, max pooling, default layers, odd size', async () => {
+    expectSame(await both({}, 21, { via: gpu }), 'onnx-webgpu');
+    expectSame(await both({ tile: 24 }, 22, { size: [75, 61], via: gpu }), 'onnx-webgpu tiled');
+  });
+
+  it('untiled and tiled, average pooling, several layers', async () => {
+    expectSame(await both({ pooling: 'avg', ...SEVERAL_LAYERS }, 23, { via: gpu }), 'onnx-webgpu avg');
+    expectSame(await both({ pooling: 'avg', tile: 16, ...SEVERAL_LAYERS }, 24, { size: [70, 58], via: gpu }), 'onnx-webgpu tiled avg');
+  });
 });

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createLbfgs } from '../../companion/src/engine/optimizers/lbfgs.js';
-import { createAdam } from '../../companion/src/engine/optimizers/adam.js';
-import type { EvaluateFn, Optimizer } from '../../companion/src/engine/optimizers/types.js';
+import { createLbfgs } from '../../companion/src/engine/optimise/lbfgs.js';
+import { createAdam } from '../../companion/src/engine/optimise/adam.js';
+import type { EvaluateFn, Optimizer } from '../../companion/src/engine/optimise/types.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

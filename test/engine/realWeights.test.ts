@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import type { Progress } from '../../companion/src/engine/types.js';
 import { loadWeights } from '../../companion/src/weights/index.js';
-import { fitLongerSide } from '../../companion/src/engine/resize.js';
+import { fitLongerSide } from '../../companion/src/engine/image/resize.js';
 import { imageToTensor, readImageFile, resizeDecoded } from '../../companion/src/io/images.js';
 import { parseStylizeParams } from '../../shared/params.js';
 

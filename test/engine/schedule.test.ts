@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { autoScaleCount, estimateSeconds, planSchedule, stalled, STOP_WINDOW } from '../../shared/schedule.js';
-import { measureSpeed, SPEED_REFERENCE_SIDE } from '../../companion/src/engine/speed.js';
-import { createEtaClock } from '../../companion/src/engine/eta.js';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { measureSpeed, SPEED_REFERENCE_SIDE } from '../../companion/src/engine/evaluate/speed.js';
+import { createEtaClock } from '../../companion/src/engine/schedule/eta.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 
 describe('schedule', () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
-import { createStyleTargetCache } from '../../companion/src/engine/styleTargets.js';
-import { rgbToYiq } from '../../companion/src/engine/colors.js';
-import { resizeTensor } from '../../companion/src/engine/resize.js';
+import { createStyleTargetCache } from '../../companion/src/engine/loss/styleTargets.js';
+import { rgbToYiq } from '../../companion/src/engine/image/colors.js';
+import { resizeTensor } from '../../companion/src/engine/image/resize.js';
 import { CancelledError, EngineError } from '../../companion/src/engine/errors.js';
 import type { Progress } from '../../companion/src/engine/types.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Vgg19 } from '../../companion/src/engine/vgg19.js';
-import { createObjective, disposeEvaluation, type Objective } from '../../companion/src/engine/objective.js';
-import { createTiledObjective, tiledGrams } from '../../companion/src/engine/tiledObjective.js';
+import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
+import { createObjective, disposeEvaluation, type Objective } from '../../companion/src/engine/evaluate/objective.js';
+import { createTiledObjective, tiledGrams } from '../../companion/src/engine/evaluate/tiledObjective.js';
 import {
   alignTile,
   chooseTile,
@@ -19,13 +19,13 @@ import {
   TILED_OVERHEAD,
   tileFor,
   tileGeometry,
-} from '../../companion/src/engine/tiling.js';
-import { gram } from '../../companion/src/engine/ops.js';
+} from '../../companion/src/engine/evaluate/tiling.js';
+import { gram } from '../../companion/src/engine/network/ops.js';
 import { CancelledError, EngineError } from '../../companion/src/engine/errors.js';
-import { preprocess } from '../../companion/src/engine/preprocess.js';
+import { preprocess } from '../../companion/src/engine/network/preprocess.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
-import { resolveLayers } from '../../companion/src/engine/resolveLayers.js';
-import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
+import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/network/layers.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';
 import { maxRelErr } from '../helpers/maxRelErr.js';

@@ -2,7 +2,7 @@
  * onnxruntime-node with what it hands out counted: every session opened must be released, and
  * every tensor a run leaves in device memory (`gpu-buffer`) must be disposed.
  */
-import type { OrtModule, OrtSession, OrtTensor } from '../../companion/src/engine/onnx/ortContext.js';
+import type { OrtModule, OrtSession, OrtTensor } from '../../companion/src/engine/evaluate/onnx/ortContext.js';
 
 export interface CountingOrt {
   ort: OrtModule;

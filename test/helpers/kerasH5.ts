@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadH5wasm } from '../../companion/src/weights/h5.js';
 import type { RawLayer } from '../../companion/src/weights/validate.js';
-import { VGG19_LAYERS } from '../../companion/src/engine/layers.js';
+import { VGG19_LAYERS } from '../../companion/src/engine/network/layers.js';
 
 /** Deterministic random VGG-shaped raw layers: first `count` layers, `width` output channels each. */
 export function makeRawLayers(count: number, width = 2, seed = 1): RawLayer[] {

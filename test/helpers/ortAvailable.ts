@@ -3,8 +3,8 @@
  * skip without it, unless ATELIER_REQUIRE_ONNX=1 (.ci/run sets it), where `requireOrt` fails.
  */
 import { describe, it } from 'vitest';
-import type { OrtModule } from '../../companion/src/engine/onnx/ortContext.js';
-import { importOrt } from '../../companion/src/engine/backends/onnx.js';
+import type { OrtModule } from '../../companion/src/engine/evaluate/onnx/ortContext.js';
+import { importOrt } from '../../companion/src/engine/runtime/backends/onnx.js';
 
 export interface OrtAvailability {
   ort: OrtModule | undefined;

@@ -1,6 +1,6 @@
 /** A random VGG-19-shaped model with few channels, for fast engine tests. */
 import * as tf from '@tensorflow/tfjs';
-import { VGG19_LAYERS, layerIndex } from '../../companion/src/engine/layers.js';
+import { VGG19_LAYERS, layerIndex } from '../../companion/src/engine/network/layers.js';
 import type { VggWeights } from '../../companion/src/engine/types.js';
 
 /** Options of createSmallVggWeights. */

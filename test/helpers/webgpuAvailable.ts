@@ -2,7 +2,7 @@
  * Whether this machine can run the webgpu backend (a WebGPU adapter through Dawn), for tests that
  * skip without one — and FAIL instead when ATELIER_REQUIRE_WEBGPU=1 (CI with lavapipe installed).
  */
-import { probeWebGpu } from '../../companion/src/engine/backends/webgpu.js';
+import { probeWebGpu } from '../../companion/src/engine/runtime/backends/webgpu.js';
 
 /** True when the environment demands the webgpu suites run (they fail rather than skip). */
 export const REQUIRE_WEBGPU = process.env.ATELIER_REQUIRE_WEBGPU === '1';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { createOrtRuntime } from '../../companion/src/engine/onnx/ortRuntime.js';
+import { createOrtRuntime } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
 import { FAST, jobForm, makePng, occupyWorker, startTestServer, submitJob, waitForJob, type TestServer } from './harness.js';
 

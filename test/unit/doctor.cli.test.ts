@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../companion/src/doctor.js';
-import { initBackend } from '../../companion/src/engine/backend.js';
+import { initBackend } from '../../companion/src/engine/runtime/backend.js';
 import { quietWebGpuProbe } from '../../companion/src/gpuProbe.js';
 import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
 import { tempDir } from '../helpers/tempDir.js';

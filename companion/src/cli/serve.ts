@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import { UsageError } from './usageError.js';
-import { BACKEND_NAMES } from '../engine/backendNames.js';
+import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
@@ -131,7 +131,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     import('../log.js'),
     import('../presets/service.js'),
   ]);
-  const { measureSpeed } = await import('../engine/speed.js');
+  const { measureSpeed } = await import('../engine/evaluate/speed.js');
   const logger = createLogger({ level: flags.logLevel });
   const dataDir = resolveDataDir(flags.dataDir);
   const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));

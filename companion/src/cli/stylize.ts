@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from './usageError.js';
-import { BACKEND_NAMES } from '../engine/backendNames.js';
+import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
 import { blendLengthError, DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';

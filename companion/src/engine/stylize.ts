@@ -3,30 +3,30 @@
  * check the request, plan the layers and the scales, then for each scale (coarse to fine)
  * initialise the image (content / seeded noise / given image, or the content plus the previous
  * scale's change upsampled), build the scale's run (its loss and box-constrained optimiser, on the
- * host or on the device: scaleRun.ts), iterate with progress, previews and cancellation, and at the
+ * host or on the device: optimise/scaleRun.ts), iterate with progress, previews and cancellation, and at the
  * last scale apply the original colours and report the delivered image's losses. Every tensor
  * created here is disposed on success, failure and cancel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { EngineError } from './errors.js';
-import type { OrtRuntime } from './onnx/ortRuntime.js';
+import type { OrtRuntime } from './evaluate/onnx/ortRuntime.js';
 import { throwIfAborted } from './cancel.js';
-import { createScaleRun, type ScaleRun } from './scaleRun.js';
-import { resolveLayers } from './resolveLayers.js';
-import { resizeTensor, sizeOf, type Size } from './resize.js';
-import { noiseImage } from './random.js';
-import { transferLuminance } from './colors.js';
-import { makePreview } from './preview.js';
+import { createScaleRun, type ScaleRun } from './optimise/scaleRun.js';
+import { resolveLayers } from './network/resolveLayers.js';
+import { resizeTensor, sizeOf, type Size } from './image/resize.js';
+import { noiseImage } from './image/random.js';
+import { transferLuminance } from './image/colors.js';
+import { makePreview } from './image/preview.js';
 import { stalled } from '../../../shared/schedule.js';
-import { createEtaClock } from './eta.js';
-import { planScales } from './sizePlan.js';
-import { createStyleTargetCache } from './styleTargets.js';
+import { createEtaClock } from './schedule/eta.js';
+import { planScales } from './schedule/sizePlan.js';
+import { createStyleTargetCache } from './loss/styleTargets.js';
 import type { LossTerms, Progress, RgbImage, StylizeRequest, StylizeResult } from './types.js';
-import type { Vgg19 } from './vgg19.js';
+import type { Vgg19 } from './network/vgg19.js';
 
 /**
  * Stylizes req.content with req.styles; resolves with the image (owned by the caller) and a report.
- * `runtime` (the onnx backends') evaluates the loss; without it TF.js does (chooseEvaluator.ts).
+ * `runtime` (the onnx backends') evaluates the loss; without it TF.js does (evaluate/chooseEvaluator.ts).
  */
 export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRuntime): Promise<StylizeResult> {
   const started = performance.now();
@@ -54,7 +54,7 @@ export async function stylize(model: Vgg19, req: StylizeRequest, runtime?: OrtRu
         coarseChange?.dispose();
         coarseChange = null;
         try {
-          // Untiled or exactly tiled, on ONNX Runtime or TF.js, the optimiser on the host or the device: chooseEvaluator.ts decides.
+          // Untiled or exactly tiled, on ONNX Runtime or TF.js, the optimiser on the host or the device: evaluate/chooseEvaluator.ts decides.
           run = await createScaleRun(model, { content, styles: req.styles, params, layers: plan, styleTargets: cache, signal, init, planned }, runtime);
         } finally {
           init.dispose();

@@ -4,9 +4,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../shared/params.js';
-import type { StyleTargetCache } from './styleTargets.js';
+import type { StyleTargetCache } from './loss/styleTargets.js';
 
-export type { ConvWeights, VggWeights } from './vgg19.js';
+export type { ConvWeights, VggWeights } from './network/vgg19.js';
 
 /** An RGB image as a float32 tensor [H, W, 3], values 0..255. */
 export type RgbImage = tf.Tensor3D;

@@ -6,9 +6,9 @@
 import { Router, type Request } from 'express';
 import { blendLengthError, paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
-import { resolveLayers } from '../engine/resolveLayers.js';
-import { planScales } from '../engine/sizePlan.js';
-import type { Vgg19 } from '../engine/vgg19.js';
+import { resolveLayers } from '../engine/network/resolveLayers.js';
+import { planScales } from '../engine/schedule/sizePlan.js';
+import type { Vgg19 } from '../engine/network/vgg19.js';
 import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';

@@ -3,15 +3,15 @@
  * StyleTargetCache (style Grams computed once per job), with progress and small PNG previews
  * forwarded to the job, and each result encoded as PNG with the content's alpha re-applied.
  */
-import type { OrtRuntime } from '../engine/onnx/ortRuntime.js';
+import type { OrtRuntime } from '../engine/evaluate/onnx/ortRuntime.js';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { EngineError, CancelledError } from '../engine/errors.js';
-import { createStyleTargetCache } from '../engine/styleTargets.js';
+import { createStyleTargetCache } from '../engine/loss/styleTargets.js';
 import type { Progress } from '../engine/types.js';
-import type { Vgg19 } from '../engine/vgg19.js';
-import { PREVIEW_MAX_SIDE } from '../engine/preview.js';
-import { fitLongerSide } from '../engine/resize.js';
+import type { Vgg19 } from '../engine/network/vgg19.js';
+import { PREVIEW_MAX_SIDE } from '../engine/image/preview.js';
+import { fitLongerSide } from '../engine/image/resize.js';
 import { ImageError, resizeDecoded, type DecodedImage } from '../io/images.js';
 import { encodeRgbPngSync } from './previewPng.js';
 import { stylizeToPng } from '../pipeline.js';

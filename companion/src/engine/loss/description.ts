@@ -1,8 +1,8 @@
 /**
  * THE description of Atelier's loss: which layers, with which weights, and every normaliser and
  * gradient seed, as data plus a few named functions. Every evaluator is generated from it — the
- * TF.js autodiff reference (losses.ts), the ONNX forward+backward graph, the tiled pass graphs
- * (onnx/) and TF.js's tiled passes — so no constant below is typed anywhere else.
+ * TF.js autodiff reference (tfjsLoss.ts), the ONNX forward+backward graph, the tiled pass graphs
+ * (../evaluate/onnx/) and TF.js's tiled passes — so no constant below is typed anywhere else.
  *
  * Exactly (x = the image, c = the content image, s_k = the style images, F_l = the ReLU output of
  * VGG-19 layer l for the preprocessed image as an N_l × C_l matrix, N_l = H_l·W_l positions):
