@@ -9,7 +9,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type ConcreteBackend } from '../companion/src/engine/runtime/backend.js';
 import { VGG19_LAYERS } from '../companion/src/engine/network/layers.js';
-import { inputGradientKernel, conv3x3Relu, gram } from '../companion/src/engine/network/ops.js';
+import { inputGradientKernel, conv3x3Relu } from '../companion/src/engine/network/ops.js';
+import { gram } from '../companion/src/engine/loss/gram.js';
 import { fmtS, intFlag, parseFlags } from './lib/args.js';
 import { createGatysWorkload, randomVggWeights } from './lib/gatysModel.js';
 import { disposeEvaluation } from '../companion/src/engine/evaluate/objective.js';

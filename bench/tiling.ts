@@ -15,7 +15,7 @@ import { initBackend, type ConcreteBackend } from '../companion/src/engine/runti
 import { disposeEvaluation, type Objective } from '../companion/src/engine/evaluate/objective.js';
 import { createScaleObjective } from '../companion/src/engine/evaluate/chooseEvaluator.js';
 import { planTiles } from '../companion/src/engine/evaluate/tiling.js';
-import { resolveLayers } from '../companion/src/engine/network/resolveLayers.js';
+import { resolveLayers } from '../companion/src/engine/loss/resolveLayers.js';
 import { Vgg19 } from '../companion/src/engine/network/vgg19.js';
 import { parseStylizeParams } from '../shared/params.js';
 import { fmtS, intFlag, intList, parseFlags } from './lib/args.js';

@@ -19,7 +19,7 @@ import { CancelledError } from '../../companion/src/engine/errors.js';
 import { createAdam } from '../../companion/src/engine/optimise/adam.js';
 import { PIXEL_BOX } from '../../companion/src/engine/optimise/box.js';
 import { readScalars } from '../../companion/src/engine/optimise/types.js';
-import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { resolveLayers } from '../../companion/src/engine/loss/resolveLayers.js';
 import { uninstallNavigatorGpu } from '../../companion/src/engine/runtime/backends/webgpu.js';
 import { createOrtRuntime, type OrtProvider, type OrtRuntime } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { VGG19_LAYERS, resolveLayerName, minSideFor } from '../../companion/src/engine/network/layers.js';
-import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { resolveLayers } from '../../companion/src/engine/loss/resolveLayers.js';
 import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { EngineError } from '../../companion/src/engine/errors.js';
 import { parseStylizeParams } from '../../shared/params.js';

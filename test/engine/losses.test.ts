@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { contentLoss, scaled, styleLoss, summed, tvLoss, atLayer } from '../../companion/src/engine/loss/tfjsLoss.js';
 import { normalizeWeights } from '../../companion/src/engine/loss/description.js';
-import { gram } from '../../companion/src/engine/network/ops.js';
+import { gram } from '../../companion/src/engine/loss/gram.js';
 import { preprocess } from '../../companion/src/engine/network/preprocess.js';
 import { rgbToYiq, transferLuminance, yiqToRgb } from '../../companion/src/engine/image/colors.js';
 import { fitLongerSide, resizeTensor, sizeOf } from '../../companion/src/engine/image/resize.js';

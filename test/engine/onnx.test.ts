@@ -15,7 +15,7 @@ import { createScaleObjective } from '../../companion/src/engine/evaluate/choose
 import { createTiledObjective } from '../../companion/src/engine/evaluate/tiledObjective.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import { CancelledError } from '../../companion/src/engine/errors.js';
-import { gram } from '../../companion/src/engine/network/ops.js';
+import { gram } from '../../companion/src/engine/loss/gram.js';
 import { preprocess } from '../../companion/src/engine/network/preprocess.js';
 import { planTiles } from '../../companion/src/engine/evaluate/tiling.js';
 import { createOrtRuntime, type OrtRuntime, type OrtRuntimeOptions } from '../../companion/src/engine/evaluate/onnx/ortRuntime.js';

@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { inputGradientKernel, conv3x3Relu, gram, maxPoolGrad2x2, pool2x2 } from '../../companion/src/engine/network/ops.js';
+import { inputGradientKernel, conv3x3Relu, maxPoolGrad2x2, pool2x2 } from '../../companion/src/engine/network/ops.js';
+import { gram } from '../../companion/src/engine/loss/gram.js';
 
 /** max |a − b| / max |b|: relative to the reference's scale, so tiny entries do not blow it up. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {

@@ -20,11 +20,11 @@ import {
   tileFor,
   tileGeometry,
 } from '../../companion/src/engine/evaluate/tiling.js';
-import { gram } from '../../companion/src/engine/network/ops.js';
+import { gram } from '../../companion/src/engine/loss/gram.js';
 import { CancelledError, EngineError } from '../../companion/src/engine/errors.js';
 import { preprocess } from '../../companion/src/engine/network/preprocess.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
-import { resolveLayers } from '../../companion/src/engine/network/resolveLayers.js';
+import { resolveLayers } from '../../companion/src/engine/loss/resolveLayers.js';
 import { VGG19_LAYERS } from '../../companion/src/engine/network/layers.js';
 import { parseStylizeParams, type StylizeParamsInput } from '../../shared/params.js';
 import { createSmallVggWeights } from '../helpers/smallVgg.js';

@@ -12,7 +12,7 @@ import { EngineError } from './errors.js';
 import type { OrtRuntime } from './evaluate/onnx/ortRuntime.js';
 import { throwIfAborted } from './cancel.js';
 import { createScaleRun, type ScaleRun } from './optimise/scaleRun.js';
-import { resolveLayers } from './network/resolveLayers.js';
+import { resolveLayers } from './loss/resolveLayers.js';
 import { resizeTensor, sizeOf, type Size } from './image/resize.js';
 import { noiseImage } from './image/random.js';
 import { transferLuminance } from './image/colors.js';

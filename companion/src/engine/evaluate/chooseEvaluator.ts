@@ -20,11 +20,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describeLoss, normalizeWeights } from '../loss/description.js';
 import { createObjective, type GramsOf, type Objective, type ObjectiveOptions } from './objective.js';
 import { createTiledObjective, tiledGrams } from './tiledObjective.js';
-import { resolveLayers } from '../network/resolveLayers.js';
+import { resolveLayers } from '../loss/resolveLayers.js';
 import { blendGrams, createStyleTargetCache, tfjsGrams } from '../loss/styleTargets.js';
 import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
 import { EngineError } from '../errors.js';
-import { gram } from '../network/ops.js';
+import { gram } from '../loss/gram.js';
 import type { OrtObjectiveSetup, OrtRuntime } from './onnx/ortRuntime.js';
 import type { Vgg19 } from '../network/vgg19.js';
 

@@ -9,7 +9,7 @@ import type { StylizeParams } from '../../../../shared/params.js';
 import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, type Features } from '../loss/tfjsLoss.js';
 import { describeLoss, normalizeWeights, termWeights, TERMS } from '../loss/description.js';
 import { preprocess } from '../network/preprocess.js';
-import { resolveLayers, type LayerPlan } from '../network/resolveLayers.js';
+import { resolveLayers, type LayerPlan } from '../loss/resolveLayers.js';
 import { blendGrams, createStyleTargetCache, type GramsOf, type StyleTargetCache } from '../loss/styleTargets.js';
 import { EngineError } from '../errors.js';
 import type { Vgg19 } from '../network/vgg19.js';

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { contentMeanScale, describeLoss, normalizeWeights, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from '../loss/description.js';
 import { preprocess } from '../network/preprocess.js';
-import { resolveLayers } from '../network/resolveLayers.js';
+import { resolveLayers } from '../loss/resolveLayers.js';
 import { blendGrams, createStyleTargetCache, tfjsGrams } from '../loss/styleTargets.js';
 import { EngineError } from '../errors.js';
 import { throwIfAborted, yieldToEventLoop } from '../cancel.js';

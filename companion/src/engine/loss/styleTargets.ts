@@ -4,7 +4,7 @@
  * items of a batch (same styles, different contents) share them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gram } from '../network/ops.js';
+import { gram } from './gram.js';
 import { fitLongerSide, resizeTensor, sizeOf } from '../image/resize.js';
 import { preprocess } from '../network/preprocess.js';
 import type { Vgg19 } from '../network/vgg19.js';

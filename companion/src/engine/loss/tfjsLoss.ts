@@ -5,7 +5,7 @@
  * this is the reference evaluator every other one is tested against.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gram } from '../network/ops.js';
+import { gram } from './gram.js';
 import { contentMeanScale, styleMeanScale, TV_PIXEL_SCALE, tvMeanScale } from './description.js';
 
 /** Features by Keras layer name, as returned by Vgg19.features. */

@@ -9,11 +9,9 @@
  *   conv2d of (dy · [y > 0]) with the spatially flipped, in/out-swapped kernel — the exact
  *   transpose of a 3x3 stride-1 SAME convolution. The weights are constants: no kernel or bias
  *   gradient is produced (the image is what is optimised).
- * - gram computes FᵀF from an explicit transpose (no matMul transpose flags) and its gradient
- *   F·(dG + dGᵀ)/N with a plain matMul.
+ * The Gram matrix, a loss op, is in ../loss/gram.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { gramScale } from '../loss/description.js';
 
 /**
  * The kernel whose forward convolution is the input-gradient of a 3x3 stride-1 SAME convolution
@@ -164,27 +162,4 @@ function avgPoolGrad2x2(dy: Float32Array, shape: readonly number[]): Float32Arra
     }
   }
   return dx;
-}
-
-/**
- * Gram matrix of features [1,H,W,C] as C x C, normalised by H·W·C:
- * G = FᵀF / (H·W·C) with F the (H·W) x C matrix. Gradient: dF = F·(dG + dGᵀ) / (H·W·C).
- */
-export function gram(features: tf.Tensor4D): tf.Tensor2D {
-  const [, h, w, c] = features.shape;
-  const scale = gramScale(h * w, c);
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
-    const f = tf.reshape(input, [h * w, c]) as tf.Tensor2D;
-    const g = tf.tidy(() => tf.mul(tf.matMul(tf.transpose(f), f), scale) as tf.Tensor2D);
-    save([f]);
-    return {
-      value: g,
-      gradFunc: (dg: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const sym = tf.mul(tf.add(dg, tf.transpose(dg)), scale) as tf.Tensor2D;
-        return [tf.reshape(tf.matMul(saved[0] as tf.Tensor2D, sym), input.shape)];
-      },
-    };
-  });
-  return op(features) as tf.Tensor2D;
 }

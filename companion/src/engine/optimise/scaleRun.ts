@@ -22,7 +22,7 @@ import { createLbfgs } from './lbfgs.js';
 import { readScalars, type EvaluateFn, type Evaluated, type Optimizer, type ScaleRun } from './types.js';
 
 export type { ScaleRun };
-import type { LayerPlan } from '../network/resolveLayers.js';
+import type { LayerPlan } from '../loss/resolveLayers.js';
 import type { LossTerms } from '../types.js';
 import type { Vgg19 } from '../network/vgg19.js';
 

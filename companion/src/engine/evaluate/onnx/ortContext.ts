@@ -5,7 +5,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type * as tf from '@tensorflow/tfjs';
 import type { LossDescription } from '../../loss/description.js';
-import type { LayerPlan } from '../../network/resolveLayers.js';
+import type { LayerPlan } from '../../loss/resolveLayers.js';
 import type { Vgg19 } from '../../network/vgg19.js';
 import { graphKernels, type GraphKernels, type MaxPoolBackward } from './vggGraph.js';
 

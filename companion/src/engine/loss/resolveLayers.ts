@@ -6,8 +6,8 @@
  */
 import { DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, type StylizeParams } from '../../../../shared/params.js';
 import { EngineError } from '../errors.js';
-import { resolveLayerName, shortLayerName, VGG19_LAYERS } from './layers.js';
-import { normalizeWeights } from '../loss/description.js';
+import { resolveLayerName, shortLayerName, VGG19_LAYERS } from '../network/layers.js';
+import { normalizeWeights } from './description.js';
 
 /** Layers and their normalised weights for one run. */
 export interface LayerPlan {
