@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import { UsageError } from './usageError.js';
 import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
+import { DEFAULT_BUDGETS } from '../engine/evaluate/tiling.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
@@ -52,7 +53,7 @@ export function configure(cmd: Command): void {
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
     .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
     .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
-    .option('--memory-budget <mib>', 'device memory for one job, in MiB: larger images are computed in exact tiles (default: 3072 on wasm, else off)', intOption('--memory-budget'))
+    .option('--memory-budget <mib>', `device memory for one job, in MiB: larger images are computed in exact tiles (default: ${DEFAULT_BUDGETS})`, intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
     .option('--allowed-origin <origin>', "also answer CORS for this web origin (repeatable); 'null' and Figma's are always allowed", (v: string, acc: string[]) => [...acc, v], [])
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from './usageError.js';
 import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
+import { DEFAULT_BUDGETS } from '../engine/evaluate/tiling.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
 import { blendLengthError, DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
@@ -67,7 +68,7 @@ export function configure(cmd: Command): void {
     .option('--original-colors', "keep the content's colours (luminance-only transfer)")
     .option('--scales <n>', "coarse-to-fine: 'auto' (default: from about 128 px, doubling) or a count (1 = single scale)", scalesOption('--scales'))
     .option('--tile <px>', 'compute exact gradients tile by tile with this tile size', intOption('--tile'))
-    .option('--memory-budget <mib>', 'tile automatically when an image would need more device memory (default: 3072 on wasm, else off)', intOption('--memory-budget'))
+    .option('--memory-budget <mib>', `tile automatically when an image would need more device memory (default: ${DEFAULT_BUDGETS})`, intOption('--memory-budget'))
     .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory')
     .option('--preview-every <n>', 'write a preview every N iterations (needs --preview-dir)', intOption('--preview-every'))

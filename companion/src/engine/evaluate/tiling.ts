@@ -205,13 +205,20 @@ export function fullSizeCopies(params: Pick<StylizeParams, 'optimizer' | 'histor
   return params.optimizer === 'adam' ? 8 : 8 + 2 * params.historySize;
 }
 
+/** wasm's default budget (MiB): it keeps every tensor in one WebAssembly heap capped at 4 GiB (weights, code and fragmentation take the rest). */
+export const WASM_BUDGET_MIB = 3072;
+/** ONNX Runtime's default budget: this share of the machine's memory (it works in host memory). */
+export const ORT_MEMORY_SHARE = 0.5;
+/** The defaults above, for the CLI's help. */
+export const DEFAULT_BUDGETS = `${WASM_BUDGET_MIB} on wasm, ${ORT_MEMORY_SHARE * 100}% of the machine's memory on the onnx backends, else off`;
+
 /**
- * The memory budget (MiB) applied when the run gives none, per TF.js backend: wasm keeps every
- * tensor in one WebAssembly heap capped at 4 GiB (weights, code and fragmentation take the rest);
- * other backends do not report their device memory, so they only tile when asked (0).
+ * The memory budget (MiB) applied when the run gives none, per TF.js backend (the onnx backends'
+ * runtime carries its own limit): other TF.js backends do not report their device memory, so they
+ * only tile when asked (0).
  */
 export function defaultMemoryBudgetMiB(tfBackend: string): number {
-  return tfBackend === 'wasm' ? 3072 : 0;
+  return tfBackend === 'wasm' ? WASM_BUDGET_MIB : 0;
 }
 
 /** Options of tileFor. */

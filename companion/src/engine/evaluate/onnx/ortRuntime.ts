@@ -14,6 +14,7 @@ import { kernelCache, PROVIDER_LABEL, type OrtContext, type OrtModule, type OrtO
 import { createOrtObjective, hostFeatures } from './ortObjective.js';
 import { createOrtTiledObjective, tiledGramsOrt } from './ortTiledObjective.js';
 import type { MaxPoolBackward } from './vggGraph.js';
+import { ORT_MEMORY_SHARE } from '../tiling.js';
 
 export { PROVIDER_LABEL, type OrtModule, type OrtObjectiveSetup, type OrtProvider };
 
@@ -59,7 +60,7 @@ export function createOrtRuntime(ort: OrtModule, opts: OrtRuntimeOptions = {}): 
   return {
     description: `ONNX Runtime${version ? ` ${version}` : ''} (${provider === 'cpu' ? `CPU, ${threads} thread${threads === 1 ? '' : 's'}` : PROVIDER_LABEL[provider]})`,
     provider,
-    memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * 0.5),
+    memoryLimitBytes: opts.memoryLimitBytes ?? Math.floor(os.totalmem() * ORT_MEMORY_SHARE),
     createObjective: (model, setup, tile) => (tile > 0 ? createOrtTiledObjective(context(model), { ...setup, tile }) : createOrtObjective(context(model), setup)),
     context,
     async features(model, image, layers, pooling) {
