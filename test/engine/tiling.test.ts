@@ -261,7 +261,7 @@ describe('when to tile', () => {
     expect(tileFor(1024, 1024, { ...p, memoryBudget: 1 << 16 }, layers, { fallbackBudgetMiB: 3072 })).toBe(0);
   });
 
-  it("keeps an image untiled where an accelerator's memory holds it, whatever the fallback budget", () => {
+  it("keeps an image untiled where ONNX Runtime's memory limit holds it, whatever the fallback budget", () => {
     const p = { ...base, tile: 0, memoryBudget: 0 };
     const limit = estimateObjectiveBytes(1024, 1024, layers);
     expect(tileFor(1024, 1024, p, layers, { fallbackBudgetMiB: 3072, untiledLimitBytes: limit })).toBe(0);

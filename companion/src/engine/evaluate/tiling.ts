@@ -228,7 +228,7 @@ export interface TileForOptions {
   /** Budget (MiB) when params give none: the backend's own limit (defaultMemoryBudgetMiB). */
   fallbackBudgetMiB?: number;
   /**
-   * Where an accelerator evaluates untiled images in host memory: an image whose untiled estimate
+   * Where ONNX Runtime evaluates untiled images in host memory: an image whose untiled estimate
    * fits this many bytes stays untiled when params give neither a tile nor a budget.
    */
   untiledLimitBytes?: number;
@@ -236,7 +236,7 @@ export interface TileForOptions {
 
 /**
  * The tile size to use for an h×w scale (0 = untiled): params.tile when the image is larger than
- * one tile; untiled when an accelerator's limit holds it; otherwise, with a memory budget
+ * one tile; untiled when ONNX Runtime's limit holds it; otherwise, with a memory budget
  * (params.memoryBudget, else the fallback), a tile chosen from the budget when the untiled
  * estimate (plus full-size state) exceeds it. When the full-size state alone (image, gradient,
  * optimiser history), which tiling cannot shrink, exceeds the budget, an EngineError `too_large`
