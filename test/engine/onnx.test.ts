@@ -194,6 +194,40 @@ describe.skipIf(!available.ort)('onnx evaluators against the TF.js reference', (
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('tiled: stops between tiles once aborted, in pass 1 or pass 2, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 17 }));
+    const image = tf.randomUniform([50, 40, 3], 0, 255, 'float32', 5) as tf.Tensor3D;
+    const x = tf.expandDims(image, 0) as tf.Tensor4D;
+    const params = parseStylizeParams({ tile: 16, tvWeight: 1 });
+    const tiles = planTiles(50, 40, 16, ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block4_conv2', 'block5_conv1']).length;
+    expect(tiles).toBeGreaterThan(2);
+    const sessions = counted!.open();
+    try {
+      // Runs per evaluation: `tiles` pass-1 runs, the head, TV, then `tiles` pass-2 runs.
+      for (const abortAtRun of [1, tiles + 3]) {
+        const ctrl = new AbortController();
+        const o = await createScaleObjective(model, { content: image, styles: [style], params, signal: ctrl.signal }, runtime);
+        let runs = 0;
+        counted!.onRun.hook = () => {
+          if (++runs === abortAtRun) ctrl.abort();
+        };
+        await expect(o.evaluate(x)).rejects.toBeInstanceOf(CancelledError);
+        counted!.onRun.hook = undefined;
+        // It stopped at the next tile, not at the end of the evaluation.
+        expect(runs).toBe(abortAtRun);
+        o.dispose();
+      }
+    } finally {
+      counted!.onRun.hook = undefined;
+      tf.dispose([image, x]);
+      model.dispose();
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(counted!.open()).toBe(sessions);
+  });
+
   for (const tile of [0, 24]) {
     it(`stylize() through ONNX Runtime (${tile ? 'tiled' : 'untiled'}) gives the TF.js result, and leaks nothing after success, failure and cancel`, async () => {
       const before = tf.memory().numTensors;

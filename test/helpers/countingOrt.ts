@@ -1,6 +1,7 @@
 /**
  * onnxruntime-node with what it hands out counted: every session opened must be released, and
- * every tensor a run leaves in device memory (`gpu-buffer`) must be disposed.
+ * every tensor a run leaves in device memory (`gpu-buffer`) must be disposed; `onRun.hook` is
+ * called as each run starts (to abort at a chosen point of an evaluation).
  */
 import type { OrtModule, OrtSession, OrtTensor } from '../../companion/src/engine/evaluate/onnx/ortContext.js';
 
@@ -10,11 +11,14 @@ export interface CountingOrt {
   open(): number;
   /** gpu-buffer outputs not disposed. */
   onDevice(): number;
+  /** Called as every run starts. */
+  onRun: { hook?: () => void };
 }
 
 export function countingOrt(ort: OrtModule): CountingOrt {
   let open = 0;
   let onDevice = 0;
+  const onRun: CountingOrt['onRun'] = {};
   const countDevice = (t: OrtTensor) => {
     if (t.location !== 'gpu-buffer') return;
     onDevice++;
@@ -36,6 +40,7 @@ export function countingOrt(ort: OrtModule): CountingOrt {
     };
     const run = session.run.bind(session) as (...a: unknown[]) => Promise<Record<string, OrtTensor>>;
     session.run = (async (...a: unknown[]) => {
+      onRun.hook?.();
       const out = await run(...a);
       Object.values(out).forEach(countDevice);
       return out;
@@ -46,5 +51,6 @@ export function countingOrt(ort: OrtModule): CountingOrt {
     ort: { ...ort, InferenceSession: { ...ort.InferenceSession, create } as OrtModule['InferenceSession'] },
     open: () => open,
     onDevice: () => onDevice,
+    onRun,
   };
 }
