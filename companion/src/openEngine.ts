@@ -12,8 +12,10 @@ import { confirm } from './cli/confirm.js';
 /** Options of `openEngine`. */
 export interface OpenEngineOptions {
   backend: string;
-  /** Explicit weights (file or directory); otherwise the installed ones. */
+  /** Explicit weights (file or directory); otherwise the ones installed in the data dir. */
   weightsPath?: string;
+  /** The data dir whose installed weights are used (default: resolveDataDir(), as every command resolves it). */
+  dataDir?: string;
   /** Ask on the terminal whether to download missing weights. */
   interactive?: boolean;
   /** Download missing weights without asking. */
@@ -36,14 +38,14 @@ export interface OpenedEngine {
 export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine> {
   let weightsPath: string;
   try {
-    weightsPath = resolveInstalledWeights({ weightsPath: opts.weightsPath });
+    weightsPath = resolveInstalledWeights({ weightsPath: opts.weightsPath, home: opts.dataDir });
   } catch (err) {
     if (!(err instanceof WeightsMissingError) || opts.weightsPath) throw err;
     const ok =
       opts.assumeYes || (opts.interactive && (await confirm('VGG-19 weights are not installed. Download them now (80 MB)? [Y/n] ')));
     if (!ok) throw err;
-    await installWeights({ log: opts.log });
-    weightsPath = resolveInstalledWeights({});
+    await installWeights({ log: opts.log, home: opts.dataDir });
+    weightsPath = resolveInstalledWeights({ home: opts.dataDir });
   }
   quietLibraries(opts.showNativeOutput === true);
   const backend = await initBackend(opts.backend as Parameters<typeof initBackend>[0], { probeWebGpu: quietWebGpuProbe(opts.showNativeOutput === true) });

@@ -4,7 +4,7 @@
  * same environment and `--data-dir` flag, also when $ATELIER_HOME or the flag is relative (some
  * commands used to print such a path relative, others absolute, and doctor looped forever on one).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,11 +47,19 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   }
 }
 
-/** `atelier serve` in a child process until it prints its pairing token line; resolves to that line. */
-function serveTokenLine(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+/** A small TF.js weights directory. */
+function smallWeights(): string {
   const weights = path.join(tempDir('atelier-datadir-w-'), 'model');
   writeTfjsDir(weights, makeRawLayers(2, 2));
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--backend', 'cpu', '--weights', weights, '--log-level', 'warn', ...args], {
+  return weights;
+}
+
+/**
+ * `atelier serve` in a child process until it prints its pairing token line; resolves to that line
+ * (`weights`: passed as --weights; null: none, the data dir's installed weights are used).
+ */
+function serveTokenLine(cwd: string, env: NodeJS.ProcessEnv, args: string[], weights: string | null = smallWeights()): Promise<string> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--backend', 'cpu', ...(weights ? ['--weights', weights] : []), '--log-level', 'warn', ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -132,5 +140,16 @@ describe('every command resolves the same data dir', () => {
     const cwd = realpathSync(tempDir('atelier-datadir-'));
     expectAll(await dirsUsed(cwd, { HOME: path.join(cwd, 'user'), ATELIER_HOME: './env-home' }, './flag-home'), path.join(cwd, 'flag-home'));
     expect(existsSync(path.join(cwd, 'env-home', 'token'))).toBe(false);
+  });
+
+  it('serve --data-dir D loads the weights installed in D, as doctor looks for them there', async () => {
+    const cwd = realpathSync(tempDir('atelier-datadir-'));
+    const flagHome = path.join(cwd, 'flag-home');
+    const env = { HOME: path.join(cwd, 'user'), ATELIER_HOME: path.join(cwd, 'env-home') };
+    // Installed into D (weights install follows $ATELIER_HOME), nothing under $ATELIER_HOME.
+    const installed = spawnSync(process.execPath, [bin, 'weights', 'install', '--from', smallWeights()], { env: { ...env, ATELIER_HOME: flagHome, PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(installed.status, installed.stderr).toBe(0);
+    const line = await serveTokenLine(cwd, { ...env, PATH: process.env.PATH }, ['--data-dir', flagHome], null);
+    expect(line).toContain(path.join(flagHome, 'token'));
   });
 });

@@ -45,7 +45,7 @@ export function configure(cmd: Command): void {
   cmd
     .option('--host <addr>', 'address to bind (default 127.0.0.1; 0.0.0.0 for a team server)', '127.0.0.1')
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT);
-  dataDirOption(cmd, 'data dir for the token and presets')
+  dataDirOption(cmd, 'data dir for the token, presets and installed weights')
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
     .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
@@ -107,7 +107,8 @@ async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Pr
     import('../nativeOutput.js'),
   ]);
   try {
-    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, interactive: false, showNativeOutput: showNativeOutput(flags.logLevel), log });
+    // The weights installed in the data dir the token and presets use (--data-dir, else $ATELIER_HOME, else ~/.atelier).
+    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, dataDir: resolveDataDir(flags.dataDir), interactive: false, showNativeOutput: showNativeOutput(flags.logLevel), log });
   } catch (err) {
     if (err instanceof WeightsMissingError) throw new UsageError(err.message.split('\n')[0], 1);
     throw err;
