@@ -17,13 +17,12 @@
  * carries no runtime; the runtime comes from the backend (../runtime/backend.ts) and is passed in.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeLoss, normalizeWeights } from '../loss/description.js';
+import { describeLoss } from '../loss/description.js';
 import { createObjective, type GramsOf, type Objective, type ObjectiveOptions } from './objective.js';
 import { createTiledObjective, tiledGrams } from './tiledObjective.js';
 import { resolveLayers } from '../loss/resolveLayers.js';
-import { blendGrams, createStyleTargetCache, tfjsGrams } from '../loss/styleTargets.js';
+import { blendedStyleTargets, tfjsGrams } from '../loss/styleTargets.js';
 import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
-import { EngineError } from '../errors.js';
 import { gram } from '../loss/gram.js';
 import type { OrtObjectiveSetup, OrtRuntime } from './onnx/ortRuntime.js';
 import type { Vgg19 } from '../network/vgg19.js';
@@ -78,27 +77,14 @@ export async function createScaleObjective(model: Vgg19, opts: ObjectiveOptions,
 
 /** Computes the scale's blended style targets through the runtime and hands them to `create`, which owns them on success. */
 export async function withOrtSetup<T>(model: Vgg19, opts: ObjectiveOptions, runtime: OrtRuntime, create: (setup: OrtObjectiveSetup) => Promise<T>): Promise<T> {
-  const { params, content, styles } = opts;
+  const { params, content } = opts;
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
   const [height, width] = content.shape;
-  if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
-  const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
-  const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
-  const ownCache = !opts.styleTargets;
-  const cache = opts.styleTargets ?? createStyleTargetCache();
-  let styleTargets: Map<string, tf.Tensor2D> | undefined;
-  const release = () => {
-    if (styleTargets) tf.dispose([...styleTargets.values()]);
-    if (ownCache) cache.dispose();
-  };
+  const style = await blendedStyleTargets(model, { styles: opts.styles, params, height, width, layers: plan.style, cache: opts.styleTargets, gramsOf: gramsOf(model, runtime, params) });
   try {
-    const grams = gramsOf(model, runtime, params);
-    const perStyle = [];
-    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, grams));
-    styleTargets = blendGrams(perStyle, blend, plan.style);
-    return await create({ height, width, loss: describeLoss(params, plan), plan, content, styleTargets, signal: opts.signal, release });
+    return await create({ height, width, loss: describeLoss(params, plan), plan, content, styleTargets: style.grams, signal: opts.signal, release: style.release });
   } catch (err) {
-    release();
+    style.release();
     throw err;
   }
 }

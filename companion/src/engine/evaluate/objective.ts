@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StylizeParams } from '../../../../shared/params.js';
 import { atLayer, contentLoss, scaled, styleLoss, summed, tvLoss, type Features } from '../loss/tfjsLoss.js';
-import { describeLoss, normalizeWeights, termWeights, TERMS } from '../loss/description.js';
+import { describeLoss, termWeights, TERMS } from '../loss/description.js';
 import { preprocess } from '../network/preprocess.js';
 import { resolveLayers, type LayerPlan } from '../loss/resolveLayers.js';
-import { blendGrams, createStyleTargetCache, type GramsOf, type StyleTargetCache } from '../loss/styleTargets.js';
+import { blendedStyleTargets, type GramsOf, type StyleTargetCache } from '../loss/styleTargets.js';
 import { EngineError } from '../errors.js';
 import type { Vgg19 } from '../network/vgg19.js';
 
@@ -86,29 +86,23 @@ export function disposeEvaluation(e: Evaluation): void {
 
 /** The TF.js autodiff objective: precomputes content features and blended style Grams. */
 export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Promise<Objective> {
-  const { params, content, styles } = opts;
-  if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
+  const { params, content } = opts;
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
   const loss = describeLoss(params, plan);
-  const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
   const [height, width] = content.shape;
-  const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
-  const ownCache = !opts.styleTargets;
-  const cache = opts.styleTargets ?? createStyleTargetCache();
-  const targets: tf.Tensor[] = [];
+  const style = await blendedStyleTargets(model, { styles: opts.styles, params, height, width, layers: plan.style, cache: opts.styleTargets, gramsOf: opts.gramsOf });
+  let contentFeatures: tf.Tensor4D[] = [];
+  const release = () => {
+    tf.dispose(contentFeatures);
+    style.release();
+  };
   try {
-    const perStyle = [];
-    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, opts.gramsOf));
-    const grams = blendGrams(perStyle, blend, plan.style);
-    targets.push(...grams.values());
-    const contentFeatures = tf.tidy(() => {
+    contentFeatures = tf.tidy(() => {
       const f = model.features(preprocess(tf.expandDims(content, 0) as tf.Tensor4D), plan.content, params.pooling);
       return plan.content.map((l) => f.get(l)!);
     });
-    targets.push(...contentFeatures);
-
     const contentTerm = summed<Features>(loss.content.map(({ layer, weight }, i) => scaled(weight, atLayer(layer, contentLoss(contentFeatures[i])))));
-    const styleTerm = summed<Features>(loss.style.map(({ layer, weight }) => scaled(weight, atLayer(layer, styleLoss(grams.get(layer)!)))));
+    const styleTerm = summed<Features>(loss.style.map(({ layer, weight }) => scaled(weight, atLayer(layer, styleLoss(style.grams.get(layer)!)))));
     const layers = [...new Set([...plan.content, ...plan.style])];
     const weights = termWeights(loss);
 
@@ -123,14 +117,10 @@ export async function createObjective(model: Vgg19, opts: ObjectiveOptions): Pro
         })(x);
         return { loss: value, grad: grad as tf.Tensor4D, terms: terms! };
       },
-      dispose() {
-        tf.dispose(targets);
-        if (ownCache) cache.dispose();
-      },
+      dispose: release,
     });
   } catch (err) {
-    tf.dispose(targets);
-    if (ownCache) cache.dispose();
+    release();
     throw err;
   }
 }

@@ -19,11 +19,10 @@
  * style Grams go through the style-target cache, tile by tile when the style image exceeds a tile.
  */
 import * as tf from '@tensorflow/tfjs';
-import { contentMeanScale, describeLoss, normalizeWeights, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from '../loss/description.js';
+import { contentMeanScale, describeLoss, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from '../loss/description.js';
 import { preprocess } from '../network/preprocess.js';
 import { resolveLayers } from '../loss/resolveLayers.js';
-import { blendGrams, createStyleTargetCache, tfjsGrams } from '../loss/styleTargets.js';
-import { EngineError } from '../errors.js';
+import { blendedStyleTargets, tfjsGrams } from '../loss/styleTargets.js';
 import { throwIfAborted, yieldToEventLoop } from '../cancel.js';
 import { interiorAt, planTiles, poolsBefore, type Tile } from './tiling.js';
 import { sizedObjective, type Evaluation, type Objective, type ObjectiveOptions } from './objective.js';
@@ -143,10 +142,8 @@ export function tiledGrams(model: Vgg19, image: tf.Tensor4D, layers: string[], p
 
 /** Precomputes the targets tile by tile and returns the tiled objective (same contract as createObjective). */
 export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOptions): Promise<Objective> {
-  const { params, content, styles, tile, signal } = opts;
-  if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
+  const { params, content, tile, signal } = opts;
   const plan = opts.layers ?? resolveLayers(params, model.availableLayers);
-  const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
   const [height, width] = content.shape;
   const layers = [...new Set([...plan.content, ...plan.style])];
   const levels = new Map(layers.map((l) => [l, poolsBefore(l)]));
@@ -154,17 +151,12 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
   const positions = (l: string) => Math.floor(height / 2 ** levels.get(l)!) * Math.floor(width / 2 ** levels.get(l)!);
   const loss = describeLoss(params, plan);
   const weights = termWeights(loss);
-  const styleSide = Math.max(1, Math.round(Math.max(height, width) * params.styleScale));
-  const ownCache = !opts.styleTargets;
-  const cache = opts.styleTargets ?? createStyleTargetCache();
   // Style Grams tile by tile when the resized style image is larger than a tile.
   const gramsOf = opts.gramsOf ?? (async (image: tf.Tensor4D, ls: string[]) =>
     planTiles(image.shape[1], image.shape[2], tile, ls).length === 1 ? tfjsGrams(model, params.pooling)(image, ls) : tiledGrams(model, image, ls, params.pooling, tile));
-  const targets = new Map<string, tf.Tensor2D>();
+  const style = await blendedStyleTargets(model, { styles: opts.styles, params, height, width, layers: plan.style, cache: opts.styleTargets, gramsOf });
+  const targets = style.grams;
   try {
-    const perStyle: Array<Map<string, tf.Tensor2D>> = [];
-    for (const s of styles) perStyle.push(await cache.grams(model, s, styleSide, plan.style, params.pooling, gramsOf));
-    for (const [l, a] of blendGrams(perStyle, blend, plan.style)) targets.set(l, a);
 
     // Content targets F_l(c) on each tile's interior, kept on the host.
     const contentTargets: Array<Map<string, HostFeatures>> = [];
@@ -308,15 +300,10 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
           tf.dispose([...seeds.values()]);
         }
       },
-      dispose() {
-        tf.dispose([...targets.values()]);
-        targets.clear();
-        if (ownCache) cache.dispose();
-      },
+      dispose: () => style.release(),
     });
   } catch (err) {
-    tf.dispose([...targets.values()]);
-    if (ownCache) cache.dispose();
+    style.release();
     throw err;
   }
 }

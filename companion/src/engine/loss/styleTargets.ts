@@ -8,6 +8,9 @@ import { gram } from './gram.js';
 import { fitLongerSide, resizeTensor, sizeOf } from '../image/resize.js';
 import { preprocess } from '../network/preprocess.js';
 import type { Vgg19 } from '../network/vgg19.js';
+import type { StylizeParams } from '../../../../shared/params.js';
+import { EngineError } from '../errors.js';
+import { normalizeWeights } from './description.js';
 
 /** Computes Gram matrices G_l [C,C] of an RGB 0..255 image [1,H,W,3] at the given layers (caller disposes). */
 export type GramsOf = (image: tf.Tensor4D, layers: string[]) => Promise<Map<string, tf.Tensor2D>>;
@@ -99,4 +102,55 @@ export function blendGrams(perStyle: Array<Map<string, tf.Tensor2D>>, blend: num
       tf.tidy(() => perStyle.reduce<tf.Tensor2D>((acc, g, k) => tf.add(acc, tf.mul(g.get(l)!, blend[k])) as tf.Tensor2D, tf.zerosLike(perStyle[0].get(l)!))),
     ]),
   );
+}
+
+/** A scale's blended style targets A_l, owned by whoever called blendedStyleTargets until `release`. */
+export interface BlendedStyleTargets {
+  grams: Map<string, tf.Tensor2D>;
+  /** Frees the targets, and the cache when it was the scale's own. */
+  release(): void;
+}
+
+/**
+ * The style targets of a scale whose content is height×width: each style image resized so its
+ * longer side is max(H,W)·styleScale, its Grams at `layers` from `cache` (a private one when none
+ * is given, freed by release) computed by `gramsOf`, blended with the normalised styleBlend weights.
+ * EngineError `bad_input` without a style image or with a bad blend list; nothing is left on failure.
+ */
+export async function blendedStyleTargets(
+  model: Vgg19,
+  opts: {
+    styles: tf.Tensor3D[];
+    params: Pick<StylizeParams, 'styleBlend' | 'styleScale' | 'pooling'>;
+    height: number;
+    width: number;
+    layers: string[];
+    cache?: StyleTargetCache;
+    gramsOf?: GramsOf;
+  },
+): Promise<BlendedStyleTargets> {
+  const { styles, params } = opts;
+  if (styles.length === 0) throw new EngineError('bad_input', 'at least one style image is required');
+  const blend = normalizeWeights(params.styleBlend, styles.length, 'style blend weights');
+  const side = Math.max(1, Math.round(Math.max(opts.height, opts.width) * params.styleScale));
+  const cache = opts.cache ?? createStyleTargetCache();
+  const releaseCache = () => {
+    if (!opts.cache) cache.dispose();
+  };
+  try {
+    const perStyle = [];
+    for (const s of styles) perStyle.push(await cache.grams(model, s, side, opts.layers, params.pooling, opts.gramsOf));
+    const grams = blendGrams(perStyle, blend, opts.layers);
+    return {
+      grams,
+      release() {
+        tf.dispose([...grams.values()]);
+        grams.clear();
+        releaseCache();
+      },
+    };
+  } catch (err) {
+    releaseCache();
+    throw err;
+  }
 }
