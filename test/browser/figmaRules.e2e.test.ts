@@ -49,6 +49,14 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     await ui().locator(`[data-adv="${key}"]`).fill(value);
     await ui().locator(`[data-adv="${key}"]`).dispatchEvent('change');
   };
+  /** Stylizes the selection with the style file at 64 px, 2 iterations (small and quick: the size is not what these tests check), until `done` shows. */
+  const stylizeSmallWithFile = async (done: string): Promise<void> => {
+    await useStyleFile();
+    await advanced('size', '64');
+    await advanced('iterations', '2');
+    await ui().getByTestId('stylize').click();
+    await expect.poll(message, { timeout: 90_000 }).toBe(done);
+  };
   const api = async (method: string, p: string, body?: FormData): Promise<{ status: number; body: any }> => {
     const res = await fetch(`${s.companion.url}/v1${p}`, { method, headers: { Authorization: `Bearer ${TOKEN}` }, body });
     const text = await res.text();
@@ -88,11 +96,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const sticker = await node<Box>('Sticker', 'n.absoluteBoundingBox');
     await select('Tag row', 'Overflow card');
     await expect.poll(() => ui().getByTestId('layer').count()).toBe(2);
-    await useStyleFile();
-    await advanced('size', '64'); // small and quick: the size is not what this tests
-    await advanced('iterations', '2');
-    await ui().getByTestId('stylize').click();
-    await expect.poll(message, { timeout: 90_000 }).toBe('Applied to 2 layers');
+    await stylizeSmallWithFile('Applied to 2 layers');
     expect(await node<Box>('Tag row', 'n.absoluteBoundingBox')).toEqual(rowBefore);
     for (const tag of ['Tag A', 'Tag B', 'Tag C']) expect(await node(tag, 'n.visible')).toBe(true);
     expect(await node<Box>(resultName('Tag row'), 'n.absoluteBoundingBox')).toEqual(rowBefore);
@@ -110,11 +114,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     await expect.poll(() => ui().getByTestId('skipped').count()).toBe(1);
     expect(await ui().getByTestId('skipped').textContent()).toMatch(/^Button — Main component/);
     expect(await ui().getByTestId('layer').count()).toBe(1);
-    await useStyleFile();
-    await advanced('size', '64'); // small and quick: the size is not what this tests
-    await advanced('iterations', '2');
-    await ui().getByTestId('stylize').click();
-    await expect.poll(message, { timeout: 90_000 }).toBe('Applied to 1 layer');
+    await stylizeSmallWithFile('Applied to 1 layer');
     expect(await s.h(`window.harness.fills('Button')[0].type`)).toBe('SOLID');
     expect(await node('Button', 'n.visible')).toBe(true);
     expect(await node('Button label', 'n.visible')).toBe(true);
@@ -127,11 +127,7 @@ describe.skipIf(!HAVE_CHROMIUM)('plugin in the harness: Figma\'s rules', () => {
     const tilted = await node<Box>('Tilted photo', 'n.absoluteRenderBounds');
     await select('Tilted photo', 'Mirrored photo');
     await expect.poll(() => ui().getByTestId('layer').count()).toBe(2);
-    await useStyleFile();
-    await advanced('size', '64'); // small and quick: the size is not what this tests
-    await advanced('iterations', '2');
-    await ui().getByTestId('stylize').click();
-    await expect.poll(message, { timeout: 90_000 }).toBe('Applied to 2 layers');
+    await stylizeSmallWithFile('Applied to 2 layers');
     for (const name of ['Tilted photo', 'Mirrored photo']) expect(await node<number[][]>(resultName(name), 'n.relativeTransform')).toEqual([[1, 0, expect.any(Number)], [0, 1, expect.any(Number)]]);
     const box = await node<Box>(resultName('Tilted photo'), 'n.absoluteBoundingBox');
     for (const k of ['x', 'y', 'width', 'height'] as const) expect(box[k]).toBeCloseTo(tilted[k], 6);
