@@ -54,13 +54,25 @@ function layerSizes(ctx: OrtContext, height: number, width: number): LayerSize {
   };
 }
 
-/** The interior masks of a tile, as feeds. */
-function maskFeeds(ctx: OrtContext, t: Tile, layers: string[]): Record<string, OrtTensor> {
-  const feeds: Record<string, OrtTensor> = {};
-  for (const p of new Set(layers.map(poolsBefore))) {
-    feeds[names.mask(p)] = floatTensor(ctx, interiorMask(t, p), [1, 1, levelSize(t.cy1 - t.cy0, p), levelSize(t.cx1 - t.cx0, p)]);
-  }
-  return feeds;
+/**
+ * The interior masks of tiles, as feeds, made once per distinct placement of an interior in its
+ * crop (a few: edge and middle tiles) and reused by every tile, pass and evaluation.
+ */
+function maskFeeds(ctx: OrtContext, layers: string[]): (t: Tile) => Record<string, OrtTensor> {
+  const made = new Map<string, Record<string, OrtTensor>>();
+  return (t) => {
+    // The masks depend only on the crop's shape and where the interior lies in it (crops start on the grid).
+    const key = `${shapeKey(t)}:${t.y0 - t.cy0},${t.y1 - t.cy0},${t.x0 - t.cx0},${t.x1 - t.cx0}`;
+    let feeds = made.get(key);
+    if (!feeds) {
+      feeds = {};
+      for (const p of new Set(layers.map(poolsBefore))) {
+        feeds[names.mask(p)] = floatTensor(ctx, interiorMask(t, p), [1, 1, levelSize(t.cy1 - t.cy0, p), levelSize(t.cx1 - t.cx0, p)]);
+      }
+      made.set(key, feeds);
+    }
+    return feeds;
+  };
 }
 
 /** Per tile, the interior of each content layer's features of the content image (host). */
@@ -109,10 +121,11 @@ export async function tiledGramsOrt(ctx: OrtContext, pixels: Float32Array, heigh
   const spec = (t: Tile): CropGraphSpec => ({ height: t.cy1 - t.cy0, width: t.cx1 - t.cx0, pooling, content: [], style: layers, weights: ctx.kernels });
   const sessions = sessionCache(ctx, (t) => buildTilePass1Graph(spec(t)));
   const sums = new Map(layers.map((l) => [l, new Float32Array(channelsOf(ctx, l) ** 2)]));
+  const masks = maskFeeds(ctx, layers);
   try {
     for (const t of planTiles(height, width, tile, layers)) {
       const [ch, cw] = [t.cy1 - t.cy0, t.cx1 - t.cx0];
-      await runAndRead(await sessions.get(t), { x: floatTensor(ctx, cropPixels(pixels, width, t), [1, ch, cw, 3]), ...maskFeeds(ctx, t, layers) }, (out) => {
+      await runAndRead(await sessions.get(t), { x: floatTensor(ctx, cropPixels(pixels, width, t), [1, ch, cw, 3]), ...masks(t) }, (out) => {
         for (const l of layers) addInto(sums.get(l)!, out[names.gramSum(l)].data as Float32Array);
       });
     }
@@ -162,9 +175,10 @@ export async function createOrtTiledObjective(ctx: OrtContext, setup: OrtObjecti
       await yieldToEventLoop();
       throwIfAborted(signal);
     };
+    const masks = maskFeeds(ctx, layers);
     const tileFeeds = (t: Tile, i: number, pixels: Float32Array): Record<string, OrtTensor> => ({
       x: floatTensor(ctx, cropPixels(pixels, width, t), [1, t.cy1 - t.cy0, t.cx1 - t.cx0, 3]),
-      ...maskFeeds(ctx, t, layers),
+      ...masks(t),
       ...contentFeeds(ctx, t, targets[i]),
     });
 
