@@ -21,9 +21,8 @@ import { describeLoss } from '../loss/description.js';
 import { createObjective, type GramsOf, type Objective, type ObjectiveOptions } from './objective.js';
 import { createTiledObjective, tiledGrams } from './tiledObjective.js';
 import { resolveLayers } from '../loss/resolveLayers.js';
-import { blendedStyleTargets, tfjsGrams } from '../loss/styleTargets.js';
+import { blendedStyleTargets, gramsOfFeatures, tfjsGrams } from '../loss/styleTargets.js';
 import { defaultMemoryBudgetMiB, tileFor } from './tiling.js';
-import { gram } from '../loss/gram.js';
 import type { OrtObjectiveSetup, OrtRuntime } from './onnx/ortRuntime.js';
 import type { Vgg19 } from '../network/vgg19.js';
 
@@ -56,8 +55,7 @@ function gramsOf(model: Vgg19, runtime: OrtRuntime | undefined, params: Objectiv
     if (tile > 0) return runtime.tiledGrams(model, image, layers, params.pooling, tile);
     const feats = await runtime.features(model, image, layers, params.pooling);
     try {
-      const grams = tf.tidy(() => layers.map((l) => gram(feats.get(l)!)));
-      return new Map(layers.map((l, i) => [l, grams[i]]));
+      return gramsOfFeatures(feats, layers);
     } finally {
       tf.dispose([...feats.values()]);
     }

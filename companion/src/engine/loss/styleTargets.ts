@@ -15,15 +15,23 @@ import { normalizeWeights } from './description.js';
 /** Computes Gram matrices G_l [C,C] of an RGB 0..255 image [1,H,W,3] at the given layers (caller disposes). */
 export type GramsOf = (image: tf.Tensor4D, layers: string[]) => Promise<Map<string, tf.Tensor2D>>;
 
+/** Gram matrices of features [1,h,w,C] at `layers` (the features stay the caller's; the Grams are the caller's to dispose). */
+export function gramsOfFeatures(features: Map<string, tf.Tensor4D>, layers: string[]): Map<string, tf.Tensor2D> {
+  // tidy keeps the tensors of arrays and plain objects, not of Maps.
+  const grams = tf.tidy(() => layers.map((l) => gram(features.get(l)!)));
+  return new Map(layers.map((l, i) => [l, grams[i]]));
+}
+
 /** Gram matrices through TF.js on the active backend, untiled. */
 export function tfjsGrams(model: Vgg19, pooling: 'max' | 'avg'): GramsOf {
   return async (image, layers) => {
-    // tidy keeps the tensors of arrays and plain objects, not of Maps.
-    const grams = tf.tidy(() => {
-      const feats = model.features(preprocess(image), layers, pooling);
-      return layers.map((l) => gram(feats.get(l)!));
-    });
-    return new Map(layers.map((l, i) => [l, grams[i]]));
+    const x = preprocess(image);
+    const feats = model.features(x, layers, pooling);
+    try {
+      return gramsOfFeatures(feats, layers);
+    } finally {
+      tf.dispose([x, ...feats.values()]);
+    }
   };
 }
 
