@@ -7,7 +7,7 @@
  * where npm put them. Run by `npm run build` (and so by `prepack`).
  */
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -37,6 +37,8 @@ export async function buildCli({ outDir = path.join(root, 'dist/cli'), minify = 
     minify,
     logLevel: 'warning',
   });
+  // The PostgreSQL schema migrations node-pg-migrate reads at run time (presets/postgres/migrate.ts finds them here).
+  await cp(path.join(root, 'companion/migrations/postgres'), path.join(outDir, 'migrations/postgres'), { recursive: true });
   return path.join(outDir, 'atelier.mjs');
 }
 

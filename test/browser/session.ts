@@ -49,7 +49,7 @@ export async function startCompanion(): Promise<Companion> {
   await tf.ready();
   const model = new Vgg19(createSmallVggWeights({ channels: 4, seed: 3 }));
   const dataDir = tempDir('atelier-e2e-');
-  const presets = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
+  const presets = await openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN) ? { teamId: 'local' } : null) });
   // Measured after the server is up, as `atelier serve` does, so the plugin first sees no speed and asks again.
   let speed: MeasuredSpeed | null = null;
   const handle = createApp({
@@ -69,7 +69,7 @@ export async function startCompanion(): Promise<Companion> {
       await handle.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      presets.close();
+      await presets.close();
       model.dispose();
     },
   };

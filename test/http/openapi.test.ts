@@ -16,12 +16,12 @@ let svc: PresetsService;
 
 beforeAll(async () => {
   const dataDir = tempDir('atelier-openapi-');
-  svc = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
+  svc = await openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
   srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
 });
 afterAll(async () => {
   await srv.close();
-  svc.close();
+  await svc.close();
 });
 
 interface Layer {

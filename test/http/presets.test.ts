@@ -22,19 +22,19 @@ let styleB: Buffer;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-presets-http-'));
-  svc = openPresetsService({
+  svc = await openPresetsService({
     dataDir,
     pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null),
   });
   srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
   A = { Authorization: `Bearer ${TOKEN_A}` };
-  B = { Authorization: `Bearer ${svc.store.teams.create('Team B').token}` };
+  B = { Authorization: `Bearer ${(await svc.store.teams.create('Team B')).token}` };
   styleA = await makePng(12, 10, { seed: 1 });
   styleB = await makePng(10, 12, { seed: 2 });
 });
 afterAll(async () => {
   await srv?.close();
-  svc?.close();
+  await svc?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -206,10 +206,10 @@ describe('presets API', () => {
   it('rejects missing, revoked and unknown tokens', async () => {
     expect((await call('GET', '/v1/presets', {})).status).toBe(401);
     expect((await call('GET', '/v1/presets', { Authorization: 'Bearer atl_nope_nope_nope_nope' })).status).toBe(401);
-    const { token } = svc.store.teams.create('Temp');
+    const { token } = await svc.store.teams.create('Temp');
     const auth = { Authorization: `Bearer ${token}` };
     expect((await call('GET', '/v1/presets', auth)).status).toBe(200);
-    svc.store.teams.revoke('Temp');
+    await svc.store.teams.revoke('Temp');
     expect((await call('GET', '/v1/presets', auth)).status).toBe(401);
   });
 

@@ -22,7 +22,7 @@ let style: Buffer;
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-plugin-presets-'));
-  svc = openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
+  svc = await openPresetsService({ dataDir, pairing: async (t) => (tokensEqual(t, TOKEN_A) ? { teamId: 'local' } : null) });
   srv = await startTestServer({ dataDir, authenticate: svc.authenticate, presets: svc.store });
   designerA = new CompanionClient(srv.url, TOKEN_A);
   designerB = new CompanionClient(srv.url, TOKEN_A);
@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await srv?.close();
-  svc?.close();
+  await svc?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

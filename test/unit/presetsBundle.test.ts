@@ -11,7 +11,7 @@ import { DEFAULT_TEAM } from '../../companion/src/presets/db.js';
 import { parseBundle } from '../../companion/src/presets/bundle.js';
 import { sha256Hex, STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
-import { PresetStore } from '../../companion/src/presets/store.js';
+import { SqlitePresetStore } from '../../companion/src/presets/store.js';
 import { jpegImage, pngImage, removeDir, tempDataDir } from './presetsFixtures.js';
 
 const dirs: string[] = [];
@@ -21,7 +21,7 @@ const fresh = (): string => {
   return d;
 };
 const L = DEFAULT_TEAM.id;
-const open = (dir: string): PresetStore => PresetStore.open({ dataDir: dir, inspectImage: decodingInspector() });
+const open = (dir: string): SqlitePresetStore => SqlitePresetStore.open({ dataDir: dir, inspectImage: decodingInspector() });
 
 /** Runs the CLI; returns exit code, stdout and stderr. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -54,7 +54,7 @@ beforeAll(async () => {
     await store.create(L, { name: 'Pastel', params: { originalColors: true } }, [shared]);
     await store.create(L, { name: 'Noise', params: { init: 'noise', seed: 42 } }, [await pngImage(3, 5, 7)]);
   } finally {
-    store.close();
+    await store.close();
   }
   bundleFile = path.join(fresh(), 'team.atelier-presets.json');
 });
@@ -78,8 +78,8 @@ describe('preset bundles via the CLI', () => {
     const a = open(src);
     const b = open(dst);
     try {
-      const before = a.list(L);
-      const after = b.list(L);
+      const before = await a.list(L);
+      const after = await b.list(L);
       const settings = (ps: typeof before): unknown =>
         ps.map((p) => ({ name: p.name, params: p.params, styles: p.styles.map(({ index, sha256, contentType, bytes, width, height, weight }) => ({ index, sha256, contentType, bytes, width, height, weight })) }));
       expect(settings(after)).toEqual(settings(before));
@@ -91,29 +91,29 @@ describe('preset bundles via the CLI', () => {
           expect(y!.data.equals(x!.data)).toBe(true);
         }
       }
-      expect(fs.readdirSync(path.join(dst, STYLE_IMAGES_DIR)).sort()).toEqual(fs.readdirSync(path.join(src, STYLE_IMAGES_DIR)).sort());
+      expect(fs.readdirSync(path.join(dst, STYLE_IMAGES_DIR, L)).sort()).toEqual(fs.readdirSync(path.join(src, STYLE_IMAGES_DIR, L)).sort());
 
       // Re-import: idempotent, nothing written (versions unchanged).
       const again = await cli('presets', 'import', bundleFile, '--data-dir', dst, '--json');
       expect(again.code).toBe(0);
       expect(JSON.parse(again.out)).toEqual({ created: [], unchanged: ['Ink', 'Noise', 'Pastel'], replaced: [], conflicts: [] });
-      expect(b.list(L).map((p) => [p.name, p.version])).toEqual(after.map((p) => [p.name, p.version]));
-      expect(b.list(L)).toHaveLength(3);
+      expect((await b.list(L)).map((p) => [p.name, p.version])).toEqual(after.map((p) => [p.name, p.version]));
+      expect(await b.list(L)).toHaveLength(3);
 
       // A local change makes the same name a conflict: skipped (exit 1), or replaced with --overwrite.
-      const ink = b.getByName(L, 'Ink')!;
+      const ink = (await b.getByName(L, 'Ink'))!;
       await b.patch(L, ink.id, ink.version, { params: { seed: 9 } });
       const conflict = await cli('presets', 'import', bundleFile, '--data-dir', dst);
       expect(conflict.code).toBe(1);
       expect(conflict.out).toContain("conflict: 'Ink'");
-      expect(b.getByName(L, 'Ink')!.params.seed).toBe(9);
+      expect((await b.getByName(L, 'Ink'))!.params.seed).toBe(9);
       const over = await cli('presets', 'import', bundleFile, '--data-dir', dst, '--overwrite', '--json');
       expect(over.code).toBe(0);
       expect(JSON.parse(over.out).replaced).toEqual(['Ink']);
-      expect(b.getByName(L, 'Ink')!.params).toEqual(before.find((p) => p.name === 'Ink')!.params);
+      expect((await b.getByName(L, 'Ink'))!.params).toEqual(before.find((p) => p.name === 'Ink')!.params);
     } finally {
-      a.close();
-      b.close();
+      await a.close();
+      await b.close();
     }
   });
 
@@ -156,10 +156,10 @@ describe('preset bundles via the CLI', () => {
     expect((await cli('presets', 'list', '--team', 'nobody', '--data-dir', dst)).code).toBe(2);
     const store = open(dst);
     try {
-      expect(store.list(L)).toEqual([]);
+      expect(await store.list(L)).toEqual([]);
       expect(fs.readdirSync(path.join(dst, STYLE_IMAGES_DIR))).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -186,9 +186,9 @@ describe('preset bundles via the CLI', () => {
     expect(r.err).toMatch(new RegExp(`preset '${third.name}'.*nothing was imported`));
     const store = open(dst);
     try {
-      expect(store.list(L)).toEqual([]);
+      expect(await store.list(L)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -209,9 +209,9 @@ describe('preset bundles via the CLI', () => {
     expect((await cli('teams', 'revoke', 'local', '--data-dir', dst)).code).toBe(2);
     const store = open(dst);
     try {
-      expect(store.teams.authenticate(token)).toBeNull();
+      expect(await store.teams.authenticate(token)).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
-import { PresetStore } from '../../companion/src/presets/store.js';
+import { SqlitePresetStore } from '../../companion/src/presets/store.js';
 import { removeDir, tempDataDir } from './presetsFixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -93,12 +93,12 @@ function runWriter(dataDir: string, tag: string, opts: { killAfter?: number; cou
 }
 
 /** Reopens the store and checks it against the acknowledgements; returns how many presets it holds. */
-function verify(dataDir: string, acks: Acks[]): number {
-  const store = PresetStore.open({ dataDir, inspectImage: async () => ({ width: 1, height: 1, contentType: 'image/png' }) });
+async function verify(dataDir: string, acks: Acks[]): Promise<number> {
+  const store = SqlitePresetStore.open({ dataDir, inspectImage: async () => ({ width: 1, height: 1, contentType: 'image/png' }) });
   try {
     expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(store.db.pragma('foreign_key_check')).toEqual([]);
-    const presets = new Map(store.list('local').map((p) => [p.id, p]));
+    const presets = new Map((await store.list('local')).map((p) => [p.id, p]));
     for (const a of acks) {
       for (const [id, c] of a.created) {
         const p = presets.get(id);
@@ -117,7 +117,7 @@ function verify(dataDir: string, acks: Acks[]): number {
       }
     }
     // Nothing half-written: every preset is whole and every referenced file is complete.
-    const imagesDir = path.join(dataDir, STYLE_IMAGES_DIR);
+    const imagesDir = path.join(dataDir, STYLE_IMAGES_DIR, 'local');
     for (const p of presets.values()) {
       expect(p.styles).toHaveLength(2);
       for (const s of p.styles) {
@@ -132,7 +132,7 @@ function verify(dataDir: string, acks: Acks[]): number {
     expect(fs.readdirSync(imagesDir).sort()).toEqual([...referenced].sort());
     return presets.size;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -148,7 +148,7 @@ describe('preset store durability', () => {
       const { acks, killed } = await runWriter(dataDir, `r${round}`, { killAfter: round % 12 });
       if (killed) killedMidStream++;
       all.push(acks);
-      verify(dataDir, all);
+      await verify(dataDir, all);
     }
     expect(killedMidStream).toBe(20);
     const total = all.reduce((n, a) => n + a.created.size, 0);
@@ -164,6 +164,6 @@ describe('preset store durability', () => {
     expect(acks.map((a) => a.created.size)).toEqual([15, 15]);
     expect(acks.map((a) => a.deleted.size)).toEqual([5, 5]);
     const alive = acks.reduce((n, a) => n + a.created.size - a.deleted.size, 0);
-    expect(verify(dataDir, acks)).toBe(alive);
+    expect(await verify(dataDir, acks)).toBe(alive);
   });
 });

@@ -11,7 +11,7 @@ import { main } from '../../companion/src/cli.js';
 import { PRESETS_DB_FILE } from '../../companion/src/presets/db.js';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
 import { STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
-import { PresetStore } from '../../companion/src/presets/store.js';
+import { SqlitePresetStore } from '../../companion/src/presets/store.js';
 import { pngImage, removeDir, tempDataDir } from './presetsFixtures.js';
 
 const dirs: string[] = [];
@@ -22,7 +22,7 @@ const newDataDir = (): string => {
   return path.join(parent, 'data');
 };
 const mode = (p: string): number => fs.statSync(p).mode & 0o777;
-const open = (dataDir: string): PresetStore => PresetStore.open({ dataDir, inspectImage: decodingInspector() });
+const open = (dataDir: string): SqlitePresetStore => SqlitePresetStore.open({ dataDir, inspectImage: decodingInspector() });
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -51,9 +51,10 @@ describe.skipIf(process.platform === 'win32')('data dir modes', () => {
       try {
         const preset = await store.create('local', { name: 'Ink' }, [await pngImage(1)]);
         expect(mode(path.join(dataDir, STYLE_IMAGES_DIR))).toBe(0o700);
-        expect(mode(store.files.pathOf(preset.styles[0].sha256))).toBe(0o600);
+        expect(mode(store.files.teamDir('local'))).toBe(0o700);
+        expect(mode(store.files.pathOf('local', preset.styles[0].sha256))).toBe(0o600);
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       process.umask(previous);
@@ -62,36 +63,38 @@ describe.skipIf(process.platform === 'win32')('data dir modes', () => {
 });
 
 describe('temp files of killed writers', () => {
-  it('are swept at the next open when their process is gone, however young; a live writer keeps its own', () => {
+  it('are swept at the next open when their process is gone, however young; a live writer keeps its own', async () => {
     const dataDir = newDataDir();
-    open(dataDir).close();
-    const images = path.join(dataDir, STYLE_IMAGES_DIR);
-    const dead = path.join(images, `.tmp-${deadPid()}-abcdef`);
-    const live = path.join(images, `.tmp-${process.pid}-abcdef`);
+    await open(dataDir).close();
+    const teamDir = path.join(dataDir, STYLE_IMAGES_DIR, 'local');
+    fs.mkdirSync(teamDir);
+    const dead = path.join(teamDir, `.tmp-${deadPid()}-abcdef`);
+    const live = path.join(teamDir, `.tmp-${process.pid}-abcdef`);
     fs.writeFileSync(dead, 'half written');
     fs.writeFileSync(live, 'being written');
-    open(dataDir).close();
+    await open(dataDir).close();
     expect(fs.existsSync(dead)).toBe(false);
     expect(fs.existsSync(live)).toBe(true);
   });
 });
 
 describe('write path independent of other teams', () => {
-  it('storing bytes another team already stored does the full durable write again', async () => {
+  it("storing bytes another team already stored writes the team's own file and leaves the other's alone", async () => {
     const dataDir = newDataDir();
     await fs.promises.mkdir(dataDir, { recursive: true });
     const store = open(dataDir);
     try {
-      const teamB = store.teams.create('b').team.id;
+      const teamB = (await store.teams.create('b')).team.id;
       const image = await pngImage(7);
       const a = await store.create('local', { name: 'A' }, [image]);
-      const file = store.files.pathOf(a.styles[0].sha256);
-      const before = fs.statSync(file).ino;
+      const file = store.files.pathOf('local', a.styles[0].sha256);
+      const before = fs.statSync(file);
       await store.create(teamB, { name: 'B' }, [image]);
-      // A new file was written and renamed over the old one, as for bytes never seen before.
-      expect(fs.statSync(file).ino).not.toBe(before);
+      // Team B's own copy, as for bytes never seen before; team A's file is untouched.
+      expect(fs.readFileSync(store.files.pathOf(teamB, a.styles[0].sha256)).equals(image)).toBe(true);
+      expect(fs.statSync(file)).toMatchObject({ ino: before.ino, mtimeMs: before.mtimeMs });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

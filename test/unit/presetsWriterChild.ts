@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { PresetStore } from '../../companion/src/presets/store.js';
+import { SqlitePresetStore } from '../../companion/src/presets/store.js';
 
 const [dataDir, tag, countArg] = process.argv.slice(2);
 const count = countArg ? Number(countArg) : Number.POSITIVE_INFINITY;
@@ -48,7 +48,7 @@ const ack = (line: string): void => {
   fs.writeSync(1, `${line}\n`);
 };
 
-const store = PresetStore.open({ dataDir, inspectImage: headerInspector });
+const store = SqlitePresetStore.open({ dataDir, inspectImage: headerInspector });
 const alive: string[] = [];
 for (let i = 0; i < count; i++) {
   const op = i % 6;
@@ -63,15 +63,15 @@ for (let i = 0; i < count; i++) {
     ack(`C ${p.id} ${p.version} ${name} ${p.styles.map((s) => s.sha256).join(',')} ${weights.join(',')}`);
   } else if (op <= 4) {
     const id = alive[alive.length - 1];
-    const cur = store.get('local', id)!;
+    const cur = (await store.get('local', id))!;
     const p = await store.patch('local', id, cur.version, { params: { seed: 100_000 + i } });
     ack(`U ${p.id} ${p.version} ${100_000 + i}`);
   } else {
     const id = alive.shift()!;
     ack(`W ${id}`); // intent, before the delete: a kill may land after its commit, before its `D`
-    const cur = store.get('local', id)!;
-    store.delete('local', id, cur.version);
+    const cur = (await store.get('local', id))!;
+    await store.delete('local', id, cur.version);
     ack(`D ${id}`);
   }
 }
-store.close();
+await store.close();

@@ -7,13 +7,15 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './usageError.js';
 import { exportBundle, importBundle, parseBundle, serializeBundle } from '../presets/bundle.js';
-import type { PresetStore } from '../presets/store.js';
+import type { PresetsStore } from '../presets/contract.js';
 import type { Preset } from '../../../shared/presets.js';
 import { dataDirOption } from './dataDirOption.js';
+import { databaseOption } from './databaseOption.js';
 import { teamIdOf, withStore } from './presetsStore.js';
 
 interface CommonOpts {
   dataDir?: string;
+  database?: string;
   team?: string;
   json?: boolean;
 }
@@ -23,8 +25,8 @@ function out(line: string): void {
 }
 
 /** The team's preset with this id, or else this name. */
-function find(store: PresetStore, teamId: string, idOrName: string): Preset {
-  const p = store.get(teamId, idOrName) ?? store.getByName(teamId, idOrName);
+async function find(store: PresetsStore, teamId: string, idOrName: string): Promise<Preset> {
+  const p = (await store.get(teamId, idOrName)) ?? (await store.getByName(teamId, idOrName));
   if (!p) throw new UsageError(`no preset '${idOrName}' (see 'atelier presets list')`);
   return p;
 }
@@ -54,12 +56,12 @@ function describe(p: Preset): string {
 /** Adds `atelier presets …` verbs. */
 export function configure(presets: Command): void {
   const common = (cmd: Command): Command =>
-    dataDirOption(cmd).option('--team <name>', "team whose presets to use (default: the local team)");
+    databaseOption(dataDirOption(cmd)).option('--team <name>', "team whose presets to use (default: the local team)");
 
   common(presets.command('list').description('list the presets').option('--json', 'print JSON')).action(
     async (opts: CommonOpts) => {
-      await withStore(opts.dataDir, (store) => {
-        const list = store.list(teamIdOf(store, opts.team));
+      await withStore(opts, async (store) => {
+        const list = await store.list(await teamIdOf(store, opts.team));
         if (opts.json) return out(JSON.stringify({ presets: list }, null, 2));
         if (list.length === 0) return out('no presets');
         for (const p of list) out(`${p.id}  ${p.name}  v${p.version}  ${p.styles.length} style(s)  ${p.updatedAt}`);
@@ -69,8 +71,8 @@ export function configure(presets: Command): void {
 
   common(presets.command('show <id>').description('show one preset (by id or name)').option('--json', 'print JSON')).action(
     async (id: string, opts: CommonOpts) => {
-      await withStore(opts.dataDir, (store) => {
-        const p = find(store, teamIdOf(store, opts.team), id);
+      await withStore(opts, async (store) => {
+        const p = await find(store, await teamIdOf(store, opts.team), id);
         out(opts.json ? JSON.stringify(p, null, 2) : describe(p));
       });
     },
@@ -85,9 +87,9 @@ export function configure(presets: Command): void {
   ).action(async (ids: string[], opts: CommonOpts & { all?: boolean; out?: string }) => {
     if (ids.length === 0 && !opts.all) throw new UsageError('presets export: name preset ids, or use --all');
     if (ids.length > 0 && opts.all) throw new UsageError('presets export: give preset ids or --all, not both');
-    await withStore(opts.dataDir, async (store) => {
-      const teamId = teamIdOf(store, opts.team);
-      const chosen = opts.all ? undefined : ids.map((id) => find(store, teamId, id).id);
+    await withStore(opts, async (store) => {
+      const teamId = await teamIdOf(store, opts.team);
+      const chosen = opts.all ? undefined : await Promise.all(ids.map(async (id) => (await find(store, teamId, id)).id));
       const bundle = await exportBundle(store, teamId, chosen);
       const text = serializeBundle(bundle);
       if (opts.out) {
@@ -112,9 +114,9 @@ export function configure(presets: Command): void {
     } catch (err) {
       throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
     }
-    await withStore(opts.dataDir, async (store) => {
+    await withStore(opts, async (store) => {
       const bundle = parseBundle(text);
-      const report = await importBundle(store, teamIdOf(store, opts.team), bundle, { overwrite: opts.overwrite });
+      const report = await importBundle(store, await teamIdOf(store, opts.team), bundle, { overwrite: opts.overwrite });
       if (opts.json) out(JSON.stringify(report));
       else {
         out(

@@ -16,6 +16,7 @@ import type { OpenedEngine } from '../openEngine.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { resolveDataDir } from '../io/dataDir.js';
 import { fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
+import { asDatabaseUsageError, checkDatabaseFlag, databaseOption } from './databaseOption.js';
 import { dataDirOption } from './dataDirOption.js';
 import { choiceOption, intOption } from './parsers.js';
 import { watchStopSignals } from './stopSignals.js';
@@ -24,6 +25,7 @@ interface ServeFlags {
   host: string;
   port: number;
   dataDir?: string;
+  database?: string;
   weights?: string;
   backend: string;
   maxQueue?: number;
@@ -45,7 +47,7 @@ export function configure(cmd: Command): void {
   cmd
     .option('--host <addr>', 'address to bind (default 127.0.0.1; 0.0.0.0 for a team server)', '127.0.0.1')
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT);
-  dataDirOption(cmd, 'data dir for the token, presets and installed weights')
+  databaseOption(dataDirOption(cmd, 'data dir for the token, presets and installed weights'))
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
     .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
@@ -128,6 +130,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const signals = watchStopSignals((sig) => process.stdout.write(`${sig} during start-up: Atelier companion stopped\n`));
   checkFlags(flags);
   const tls = readTls(flags);
+  await checkDatabaseFlag(flags.database);
   const [{ createApp, listen }, { createLogger }, { openPresetsService }] = await Promise.all([
     import('../http/app.js'),
     import('../log.js'),
@@ -141,8 +144,12 @@ async function runServe(flags: ServeFlags): Promise<void> {
   let teamPresets: import('../presets/service.js').PresetsService | null = null;
   try {
     const { token, path: tokenFile, created } = await loadOrCreateToken(dataDir);
-    // Team presets (SQLite in the data dir): the pairing token acts as the local team, `teams create` tokens as theirs.
-    teamPresets = openPresetsService({ dataDir, pairing: fileTokenAuthenticator(dataDir, token), maxPixels: flags.maxPixels });
+    // Team presets (SQLite in the data dir, or --database): the pairing token acts as the local team, `teams create` tokens as theirs.
+    teamPresets = await openPresetsService({ dataDir, databaseUrl: flags.database, pairing: fileTokenAuthenticator(dataDir, token), maxPixels: flags.maxPixels }).catch(
+      async (err: unknown) => {
+        throw await asDatabaseUsageError(err);
+      },
+    );
     // The engine's speed for GET /v1/info (clients estimate run times from it), measured once the server is up.
     let speed: MeasuredSpeed | null = null;
     handle = createApp({
@@ -191,7 +198,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   } finally {
     await handle?.close();
     await engine.close();
-    teamPresets?.close();
+    await teamPresets?.close();
   }
   // Anything a library left running must not keep a stopped server alive.
   setTimeout(() => process.exit(0), 3000).unref();

@@ -1,25 +1,29 @@
 /** `atelier teams create|list|revoke`: the teams of a team server and their tokens (shown once). */
 import type { Command } from 'commander';
+import { databaseOption } from './databaseOption.js';
 import { dataDirOption } from './dataDirOption.js';
-import { withStore } from './presetsStore.js';
+import { withStore, type StoreFlags } from './presetsStore.js';
+
+/** `--data-dir` and `--database` on a `teams` verb. */
+const storeOptions = (cmd: Command): Command => databaseOption(dataDirOption(cmd));
 
 /** Adds `atelier teams …` verbs. */
 export function configure(teams: Command): void {
-
-  dataDirOption(teams.command('create <name>').description('create a team and print its token (shown only this once)')).action(
-    async (name: string, opts: { dataDir?: string }) => {
-      await withStore(opts.dataDir, (store) => {
-        const { team, token } = store.teams.create(name);
+  storeOptions(teams.command('create <name>').description('create a team and print its token (shown only this once)')).action(
+    async (name: string, opts: StoreFlags) => {
+      await withStore(opts, async (store) => {
+        const { team, token } = await store.teams.create(name);
         process.stderr.write(`created team '${team.name}'. Its token, shown only now (only a hash is kept):\n`);
         process.stdout.write(`${token}\n`);
       });
     },
   );
 
-  dataDirOption(teams.command('list').description('list teams (never their tokens)').option('--json', 'print JSON')).action(
-    async (opts: { dataDir?: string; json?: boolean }) => {
-      await withStore(opts.dataDir, (store) => {
-        const list = store.teams.list().map((t) => ({ ...t, presets: store.list(t.id).length }));
+  storeOptions(teams.command('list').description('list teams (never their tokens)').option('--json', 'print JSON')).action(
+    async (opts: StoreFlags & { json?: boolean }) => {
+      await withStore(opts, async (store) => {
+        const list = [];
+        for (const t of await store.teams.list()) list.push({ ...t, presets: (await store.list(t.id)).length });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ teams: list }, null, 2)}\n`);
           return;
@@ -32,10 +36,10 @@ export function configure(teams: Command): void {
     },
   );
 
-  dataDirOption(teams.command('revoke <name>').description("revoke a team's token at once (its presets are kept)")).action(
-    async (name: string, opts: { dataDir?: string }) => {
-      await withStore(opts.dataDir, (store) => {
-        const team = store.teams.revoke(name);
+  storeOptions(teams.command('revoke <name>').description("revoke a team's token at once (its presets are kept)")).action(
+    async (name: string, opts: StoreFlags) => {
+      await withStore(opts, async (store) => {
+        const team = await store.teams.revoke(name);
         process.stderr.write(`revoked team '${team.name}': its token no longer works\n`);
       });
     },

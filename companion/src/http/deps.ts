@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Vgg19 } from '../engine/network/vgg19.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import type { RetentionOptions } from '../jobs/retention.js';
-import type { PresetStore } from '../presets/store.js';
+import type { PresetsStore } from '../presets/contract.js';
 import type { Authenticate } from './auth.js';
 import type { ServerLimits } from './limits.js';
 
@@ -27,7 +27,7 @@ export interface AppDeps {
   allowedOrigins?: string[];
   logger?: Logger;
   /** Team presets: served at /v1/presets, and the styles of `POST /v1/jobs {presetId}`. */
-  presets?: PresetStore;
+  presets?: PresetsStore;
   retention?: Partial<RetentionOptions>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;

@@ -14,7 +14,7 @@ import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';
 import type { JobQueue } from '../jobs/queue.js';
 import { teamOf } from './auth.js';
-import type { PresetStore } from '../presets/store.js';
+import type { PresetsStore } from '../presets/contract.js';
 import { HttpError } from './errors.js';
 import type { ServerLimits } from './limits.js';
 import { streamJobEvents, type StreamSet } from './sse.js';
@@ -27,7 +27,7 @@ export interface JobsRouterDeps {
   pixels: PixelBudget;
   model: Vgg19;
   limits: ServerLimits;
-  presets?: Pick<PresetStore, 'resolve'>;
+  presets?: Pick<PresetsStore, 'resolve'>;
   heartbeatMs: number;
   /** How often an event stream re-checks its token. */
   reauthMs: number;

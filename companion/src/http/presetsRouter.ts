@@ -8,7 +8,7 @@ import multer from 'multer';
 import { PARAM_LIMITS } from '../../../shared/params.js';
 import { presetEtag, type Preset, type PresetList } from '../../../shared/presets.js';
 import { PresetError } from '../presets/errors.js';
-import type { PresetStore } from '../presets/store.js';
+import type { PresetsStore } from '../presets/contract.js';
 import { teamOf } from './auth.js';
 import { declaredLengthLimit, limitedMulter } from './bodyLimit.js';
 import { HttpError } from './errors.js';
@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
 
 /** What the presets router needs. */
 export interface PresetsRouterDeps {
-  store: PresetStore;
+  store: PresetsStore;
   /** Upload limits (maxFileBytes, maxBodyBytes); the server's defaults otherwise. */
   limits?: Partial<Pick<ServerLimits, 'maxFileBytes' | 'maxBodyBytes'>>;
 }
@@ -103,8 +103,8 @@ export function createPresetsRouter(deps: PresetsRouterDeps): Router {
 
   router.get(
     '/',
-    handle((req, res) => {
-      const body: PresetList = { presets: store.list(teamOf(req)) };
+    handle(async (req, res) => {
+      const body: PresetList = { presets: await store.list(teamOf(req)) };
       res.json(body);
     }),
   );
@@ -122,8 +122,8 @@ export function createPresetsRouter(deps: PresetsRouterDeps): Router {
 
   router.get(
     '/:id',
-    handle((req, res) => {
-      const preset = store.get(teamOf(req), String(req.params.id));
+    handle(async (req, res) => {
+      const preset = await store.get(teamOf(req), String(req.params.id));
       if (!preset) throw new PresetError('not_found', `no preset '${String(req.params.id)}'`);
       sendPreset(res, 200, preset);
     }),
@@ -153,8 +153,8 @@ export function createPresetsRouter(deps: PresetsRouterDeps): Router {
 
   router.delete(
     '/:id',
-    handle((req, res) => {
-      store.delete(teamOf(req), String(req.params.id), parseIfMatch(req.get('If-Match')));
+    handle(async (req, res) => {
+      await store.delete(teamOf(req), String(req.params.id), parseIfMatch(req.get('If-Match')));
       res.status(204).end();
     }),
   );

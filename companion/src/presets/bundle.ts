@@ -18,7 +18,7 @@ import { paramsObjectSchema } from '../../../shared/params.js';
 import { presetNameSchema, type Preset } from '../../../shared/presets.js';
 import { PresetError } from './errors.js';
 import { sha256Hex } from './images.js';
-import type { PresetStore } from './store.js';
+import type { PresetsStore, PresetWrite } from './contract.js';
 
 /** The `format` field of every bundle. */
 export const BUNDLE_FORMAT = 'atelier-presets';
@@ -54,14 +54,16 @@ export interface ImportReport {
 }
 
 /** Builds a bundle of the team's presets with these ids (all of the team's when `ids` is omitted). */
-export async function exportBundle(store: PresetStore, teamId: string, ids?: string[]): Promise<Bundle> {
+export async function exportBundle(store: PresetsStore, teamId: string, ids?: string[]): Promise<Bundle> {
   const presets: Preset[] = ids
-    ? ids.map((id) => {
-        const p = store.get(teamId, id);
-        if (!p) throw new PresetError('not_found', `no preset '${id}'`);
-        return p;
-      })
-    : store.list(teamId);
+    ? await Promise.all(
+        ids.map(async (id) => {
+          const p = await store.get(teamId, id);
+          if (!p) throw new PresetError('not_found', `no preset '${id}'`);
+          return p;
+        }),
+      )
+    : await store.list(teamId);
   const bundle: Bundle = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -132,7 +134,7 @@ function sameAs(existing: Preset, wanted: Bundle['presets'][number]): boolean {
  * against its hash before anything is written.
  */
 export async function importBundle(
-  store: PresetStore,
+  store: PresetsStore,
   teamId: string,
   bundle: Bundle,
   options: { overwrite?: boolean } = {},
@@ -153,12 +155,12 @@ export async function importBundle(
     }
   }
   const report: ImportReport = { created: [], unchanged: [], replaced: [], conflicts: [] };
-  const writes: Parameters<PresetStore['writeAll']>[1] = [];
+  const writes: PresetWrite[] = [];
   for (const p of bundle.presets) {
     const body = { name: p.name, params: p.params, blend: p.styles.map((s) => s.weight) };
     const files = p.styles.map((s) => images.get(s.sha256)!);
     const label = `preset '${p.name}'`;
-    const existing = store.getByName(teamId, p.name);
+    const existing = await store.getByName(teamId, p.name);
     if (!existing) {
       writes.push({ label, input: body, styleImages: files });
       report.created.push(p.name);

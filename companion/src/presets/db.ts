@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile } from '../io/dataDir.js';
-import { LOCAL_TEAM_ID } from '../token.js';
+import { DEFAULT_TEAM } from './teams.js';
 
 /** The database handle type used across the presets modules. */
 export type PresetsDb = Database.Database;
@@ -14,8 +14,7 @@ export type PresetsDb = Database.Database;
 /** File name of the database inside the data dir. */
 export const PRESETS_DB_FILE = 'presets.sqlite3';
 
-/** Id and name of the local default team: requests with the pairing token act as it. */
-export const DEFAULT_TEAM = { id: LOCAL_TEAM_ID, name: 'local' } as const;
+export { DEFAULT_TEAM } from './teams.js';
 
 /** Schema migrations, applied in order; index + 1 is the resulting `user_version`. Append only. */
 const MIGRATIONS: readonly string[] = [
@@ -58,19 +57,52 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX preset_styles_sha256 ON preset_styles (sha256);
   `,
+  // 2: image rows per team (was: one row per content hash for all teams). Deleting a preset then does
+  // the same work whether or not another team holds the same bytes, so it reveals nothing about them.
+  // The files move from style-images/<sha256> to style-images/<team id>/<sha256> when the store opens
+  // (images.ts adoptLegacyFiles): SQL cannot move files.
+  `
+  CREATE TABLE team_images (
+    team_id       TEXT NOT NULL REFERENCES teams(id),
+    sha256        TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    width         INTEGER NOT NULL,
+    height        INTEGER NOT NULL,
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (team_id, sha256)
+  ) STRICT;
+  INSERT INTO team_images (team_id, sha256, content_type, bytes, width, height, created_at)
+    SELECT DISTINCT p.team_id, i.sha256, i.content_type, i.bytes, i.width, i.height, i.created_at
+    FROM preset_styles s JOIN presets p ON p.id = s.preset_id JOIN images i ON i.sha256 = s.sha256;
+
+  CREATE TABLE preset_styles_v2 (
+    preset_id   TEXT NOT NULL REFERENCES presets(id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    weight      REAL NOT NULL,
+    PRIMARY KEY (preset_id, position)
+  ) STRICT;
+  INSERT INTO preset_styles_v2 SELECT preset_id, position, sha256, weight FROM preset_styles;
+  DROP TABLE preset_styles;
+  ALTER TABLE preset_styles_v2 RENAME TO preset_styles;
+  CREATE INDEX preset_styles_sha256 ON preset_styles (sha256);
+  DROP TABLE images;
+  ALTER TABLE team_images RENAME TO images;
+  `,
 ];
 
 /** Newest schema version this code knows. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Opens (creating if needed) the presets database in `dataDir` and migrates it to `SCHEMA_VERSION`. */
-export function openPresetsDb(dataDir: string): PresetsDb {
+export function openPresetsDb(dataDir: string, options: { onStatement?: (sql: string) => void } = {}): PresetsDb {
   ensurePrivateDir(dataDir);
   const file = path.join(dataDir, PRESETS_DB_FILE);
   // SQLite creates its -wal and -shm files with the database file's mode: make that 0600 first.
   ensurePrivateFile(file);
   for (const side of ['-wal', '-shm']) if (fs.existsSync(file + side)) ensurePrivateFile(file + side);
-  const db = new Database(file, { timeout: 10_000 });
+  const db = new Database(file, { timeout: 10_000, ...(options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {}) });
   try {
     db.pragma('journal_mode = WAL');
     // FULL: a transaction the API acknowledged survives power loss too, not only a process crash.

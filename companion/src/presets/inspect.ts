@@ -1,6 +1,6 @@
 /** The image check the store runs on every style image: a full decode with io/images.ts. */
 import { DEFAULT_MAX_PIXELS } from '../io/pixelLimit.js';
-import type { ImageInspector } from './store.js';
+import type { ImageInspector } from './contract.js';
 
 /**
  * An inspector that decodes the image (ImageError on empty, unsupported, damaged or > maxPixels

@@ -1,10 +1,12 @@
 /**
- * Team presets for a running companion, in one call: the store in the data dir and an
- * `authenticate` that accepts the pairing token (as the local team) and every team token.
- * `createApp({ presets: service.store })` serves them at /v1/presets and resolves `presetId`s.
+ * Team presets for a running companion, in one call: the store (SQLite in the data dir, or
+ * PostgreSQL with `databaseUrl`) and an `authenticate` that accepts the pairing token (as the local
+ * team) and every team token. `createApp({ presets: service.store })` serves them at /v1/presets
+ * and resolves `presetId`s.
  */
+import type { PresetsStore } from './contract.js';
 import { decodingInspector } from './inspect.js';
-import { PresetStore } from './store.js';
+import { openPresetsStore } from './openStores.js';
 import { teamAuthenticator } from './teams.js';
 
 /** Token → team, as `createApp` expects it. */
@@ -12,22 +14,24 @@ export type TeamAuthenticate = (token: string) => Promise<{ teamId: string } | n
 
 /** What `openPresetsService` returns. */
 export interface PresetsService {
-  store: PresetStore;
+  store: PresetsStore;
   /** Pairing token → local team; a team token → its team; anything else → null. */
   authenticate: TeamAuthenticate;
   /** Closes the database. */
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Opens the preset store of a data dir and its authenticator. */
-export function openPresetsService(options: {
+/** Opens the preset store and its authenticator. */
+export async function openPresetsService(options: {
   dataDir: string;
+  /** `postgres://…`: the team server's database; omitted: SQLite in `dataDir`. */
+  databaseUrl?: string;
   /** Checks the pairing token (token.ts `fileTokenAuthenticator`); omitted: team tokens only. */
   pairing?: TeamAuthenticate;
   /** Largest style image accepted, in pixels. */
   maxPixels?: number;
-}): PresetsService {
-  const store = PresetStore.open({ dataDir: options.dataDir, inspectImage: decodingInspector(options.maxPixels) });
+}): Promise<PresetsService> {
+  const store = await openPresetsStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, inspectImage: decodingInspector(options.maxPixels) });
   return {
     store,
     authenticate: teamAuthenticator(store.teams, options.pairing),
