@@ -5,14 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../companion/src/cli.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TEAM } from '../../companion/src/presets/db.js';
 import { parseBundle } from '../../companion/src/presets/bundle.js';
 import { sha256Hex, STYLE_IMAGES_DIR } from '../../companion/src/presets/images.js';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
 import { SqlitePresetStore } from '../../companion/src/presets/store.js';
-import { jpegImage, pngImage, removeDir, tempDataDir } from './presetsFixtures.js';
+import { jpegImage, pngImage, removeDir, runCli as cli, tempDataDir } from './presetsFixtures.js';
 
 const dirs: string[] = [];
 const fresh = (): string => {
@@ -22,22 +21,6 @@ const fresh = (): string => {
 };
 const L = DEFAULT_TEAM.id;
 const open = (dir: string): SqlitePresetStore => SqlitePresetStore.open({ dataDir: dir, inspectImage: decodingInspector() });
-
-/** Runs the CLI; returns exit code, stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 let src: string;
 let bundleFile: string;

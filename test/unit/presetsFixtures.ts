@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { vi } from 'vitest';
+import { main } from '../../companion/src/cli.js';
 
 /** A fresh temp data dir (removed by `removeDir`). */
 export function tempDataDir(prefix = 'atelier-presets-'): string {
@@ -30,3 +32,20 @@ export async function pngImage(seed: number, w = 8, h = 6): Promise<Buffer> {
 export async function jpegImage(seed: number): Promise<Buffer> {
   return sharp(await pngImage(seed, 10, 10)).jpeg({ quality: 80 }).toBuffer();
 }
+
+/** Runs the CLI; returns exit code, stdout and stderr. */
+export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
