@@ -1,5 +1,5 @@
 /**
- * A real PostgreSQL 15 for a test file: initdb into its own temp dir, `postgres` on a free loopback
+ * A real PostgreSQL (Debian's, 15 on bookworm) for a test file: initdb into its own temp dir, `postgres` on a free loopback
  * port with its unix socket in that dir, stopped by PID. PostgreSQL refuses to run as root, so as
  * root both run as the `postgres` user (spawn's uid/gid) in a dir chowned to it.
  * `postgresAvailability()` says why not when the binaries are absent; with ATELIER_REQUIRE_SERVICES=1
@@ -15,7 +15,20 @@ import pg from 'pg';
 /** True when the environment demands the service suites run (they fail rather than skip). */
 export const REQUIRE_SERVICES = process.env.ATELIER_REQUIRE_SERVICES === '1';
 
-const BIN_DIRS = [process.env.ATELIER_PG_BIN, '/usr/lib/postgresql/15/bin'].filter((d): d is string => !!d);
+/** `$ATELIER_PG_BIN` when set (only it), else Debian's /usr/lib/postgresql/<major>/bin, newest first (15 on bookworm). */
+const BIN_DIRS = process.env.ATELIER_PG_BIN ? [process.env.ATELIER_PG_BIN] : debianBinDirs();
+
+function debianBinDirs(): string[] {
+  try {
+    return fs
+      .readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((x, y) => Number(y) - Number(x))
+      .map((v) => `/usr/lib/postgresql/${v}/bin`);
+  } catch {
+    return ['/usr/lib/postgresql/15/bin'];
+  }
+}
 
 function binDir(): string | null {
   return BIN_DIRS.find((d) => fs.existsSync(path.join(d, 'initdb')) && fs.existsSync(path.join(d, 'postgres'))) ?? null;
@@ -30,7 +43,7 @@ function runAs(): { uid: number; gid: number } | null {
 
 /** Whether PostgreSQL can be started here, or why not. */
 export function postgresAvailability(): { available: boolean; reason?: string } {
-  if (!binDir()) return { available: false, reason: `no PostgreSQL 15 binaries (initdb, postgres) in ${BIN_DIRS.join(', ')}: apt-get install postgresql` };
+  if (!binDir()) return { available: false, reason: `no PostgreSQL binaries (initdb, postgres) in ${BIN_DIRS.join(', ')}: apt-get install postgresql` };
   try {
     runAs();
   } catch {
