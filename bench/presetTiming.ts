@@ -1,5 +1,7 @@
 /**
- * `npm run bench -- preset-timing [--pairs 16]`: the cross-team timing oracles of the preset store.
+ * `npm run bench -- preset-timing [--pairs 16] [--database postgres://…]`: the cross-team timing
+ * oracles of the preset store (the embedded SQLite one in a temp dir, or PostgreSQL in the given,
+ * empty database: its tables are filled and emptied as the teams' presets come and go).
  * Store side: team B stores, in alternating order, bytes team A already stored and bytes nobody
  * stored. Delete side: team B deletes, in alternating order, a preset whose image team A also holds
  * and one whose image only B holds. Prints the medians and in how many pairs the shared case was
@@ -10,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { decodingInspector } from '../companion/src/presets/inspect.js';
-import { SqlitePresetStore } from '../companion/src/presets/store.js';
+import type { PresetsStore } from '../companion/src/presets/contract.js';
+import { openPresetsStore } from '../companion/src/presets/openStores.js';
 import { intFlag, parseFlags } from './lib/args.js';
 import { median } from './lib/child.js';
 
@@ -51,15 +54,17 @@ async function pairs(count: number, setup: (i: number) => Promise<{ shared: () =
 
 /** Entry point. */
 export async function main(argv: string[]): Promise<void> {
-  const count = intFlag(parseFlags(argv), 'pairs', 16);
+  const flags = parseFlags(argv);
+  const count = intFlag(flags, 'pairs', 16);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atelier-timing-'));
-  const store = SqlitePresetStore.open({ dataDir: dir, inspectImage: decodingInspector() });
+  const store: PresetsStore = await openPresetsStore({ dataDir: dir, databaseUrl: flags.get('database'), inspectImage: decodingInspector() });
+  console.log(`store: ${store.kind}`);
   try {
-    const teamB = (await store.teams.create('b')).team.id;
+    const teamB = (await store.teams.create(`b-${process.pid}-${Date.now()}`)).team.id;
     const stored = await pairs(count, async (i) => {
       const k = await noisePng(1000 + i);
       const f = await noisePng(5000 + i);
-      await store.create('local', { name: `a${i}` }, [k]); // team A stores k
+      await store.create('local', { name: `a${i}-${teamB}` }, [k]); // team A stores k
       return {
         shared: async () => void (await store.create(teamB, { name: `k${i}` }, [k])),
         fresh: async () => void (await store.create(teamB, { name: `f${i}` }, [f])),
@@ -70,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
     const deleted = await pairs(count, async (i) => {
       const k = await noisePng(9000 + i);
       const f = await noisePng(13000 + i);
-      await store.create('local', { name: `da${i}` }, [k]); // team A holds k too
+      await store.create('local', { name: `da${i}-${teamB}` }, [k]); // team A holds k too
       const pk = await store.create(teamB, { name: `dk${i}` }, [k]);
       const pf = await store.create(teamB, { name: `df${i}` }, [f]);
       return {
