@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile } from '../io/dataDir.js';
-import { DEFAULT_TEAM } from './teams.js';
+import { DEFAULT_TEAM } from './defaultTeam.js';
 
 /** The database handle type used across the presets modules. */
 export type PresetsDb = Database.Database;
@@ -14,7 +14,7 @@ export type PresetsDb = Database.Database;
 /** File name of the database inside the data dir. */
 export const PRESETS_DB_FILE = 'presets.sqlite3';
 
-export { DEFAULT_TEAM } from './teams.js';
+export { DEFAULT_TEAM } from './defaultTeam.js';
 
 /** Schema migrations, applied in order; index + 1 is the resulting `user_version`. Append only. */
 const MIGRATIONS: readonly string[] = [

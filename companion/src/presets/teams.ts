@@ -5,7 +5,8 @@
  * The rules live here once; `SqliteTeamStore` persists them in SQLite, postgres/teams.ts in PostgreSQL.
  */
 import crypto from 'node:crypto';
-import { generateToken, LOCAL_TEAM_ID } from '../token.js';
+import { generateToken } from '../token.js';
+import { DEFAULT_TEAM } from './defaultTeam.js';
 import type { Team, TeamStore } from './contract.js';
 import type { PresetsDb } from './db.js';
 import { PresetError } from './errors.js';
@@ -14,8 +15,7 @@ import { hashToken } from './hash.js';
 export type { Team } from './contract.js';
 export { hashToken } from './hash.js';
 
-/** Id and name of the local default team: requests with the pairing token act as it. */
-export const DEFAULT_TEAM = { id: LOCAL_TEAM_ID, name: 'local' } as const;
+export { DEFAULT_TEAM } from './defaultTeam.js';
 
 /** Team names: 1..64 letters, digits, spaces, `.`, `_` or `-`, starting with a letter or digit. */
 export const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
