@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownMigrations, MIGRATIONS_TABLE } from '../../companion/src/presets/postgres/migrate.js';
+import { probeDatabase } from '../../companion/src/presets/postgres/probe.js';
 import { PostgresPresetStore } from '../../companion/src/presets/postgres/store.js';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
 import { SqlitePresetStore } from '../../companion/src/presets/store.js';
@@ -115,14 +116,20 @@ describe.runIf(availability.available)('PostgreSQL store', () => {
     await again.close();
   });
 
-  it('refuses a database migrated by a newer Atelier', async () => {
+  it('refuses a database migrated by a newer Atelier; the probe (for doctor) tells each state apart', async () => {
     const url = await database();
+    expect(await probeDatabase(url)).toMatchObject({ reachable: true, schema: 'empty', serverVersion: expect.stringMatching(/^\d+\.\d+/) });
     await (await open(url)).close();
+    expect(await probeDatabase(url)).toMatchObject({ reachable: true, schema: 'current' });
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (name, run_on) VALUES ('9999_from-the-future', now())`);
     await client.end();
     await expect(open(url)).rejects.toThrow(/migrated by a newer Atelier/);
+    expect(await probeDatabase(url)).toMatchObject({ reachable: true, schema: 'newer' });
+    const down = `postgres://x:pw@127.0.0.1:${await closedPort()}/x`;
+    expect(await probeDatabase(down)).toMatchObject({ reachable: false, url: 'postgres://x:***@127.0.0.1:' + new URL(down).port + '/x', error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(await probeDatabase('http://x')).toMatchObject({ reachable: false, error: expect.stringMatching(/not PostgreSQL/) });
   });
 
   it('teams and presets commands work on --database; the pairing token stays in --data-dir', async () => {
