@@ -65,16 +65,28 @@ describe('--database errors (no server needed)', () => {
     expect(r.err).not.toContain('s3cret');
   });
 
-  it('serve refuses a malformed --database before loading anything (exit 2)', async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/atelier.js'), 'serve', '--port', '0', '--data-dir', fresh(), '--database', 'redis://127.0.0.1:6379'], {
+  /** Runs `atelier serve ARGS` to its exit; resolves to its exit code and stderr. */
+  async function serveExit(args: string[]): Promise<{ code: number | null; err: string }> {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/atelier.js'), 'serve', '--port', '0', '--data-dir', fresh(), ...args], {
       cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(2);
-    expect(err).toMatch(/^atelier: --database: redis:\/\/ is not PostgreSQL/m);
+    return { code, err };
+  }
+
+  it('serve refuses a malformed --database before loading anything (exit 2) and an unreachable one with exit 1', async () => {
+    const bad = await serveExit(['--database', 'redis://127.0.0.1:6379']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^atelier: --database: redis:\/\/ is not PostgreSQL/m);
+    const weights = path.join(fresh(), 'weights');
+    writeTfjsDir(weights, makeRawLayers(16, 4));
+    const port = await closedPort();
+    const down = await serveExit(['--backend', 'cpu', '--weights', weights, '--log-level', 'warn', '--database', `postgres://atelier:pw@127.0.0.1:${port}/atelier`]);
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(new RegExp(`^atelier: --database: cannot reach PostgreSQL at postgres://atelier:\\*\\*\\*@127\\.0\\.0\\.1:${port}/atelier \\(ECONNREFUSED`, 'm'));
   });
 });
 

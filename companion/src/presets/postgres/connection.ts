@@ -74,6 +74,7 @@ export class Db {
   async transaction<T>(lockTeam: string | null, fn: (q: Query) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const q: Query = (sql, params) => this.run(client, sql, params);
+    let broken = false;
     try {
       await q('BEGIN');
       if (lockTeam !== null) await q('SELECT pg_advisory_xact_lock($1, hashtext($2))', [TEAM_LOCK_SPACE, lockTeam]);
@@ -81,10 +82,14 @@ export class Db {
       await q('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A client whose ROLLBACK fails (connection lost) is discarded, not returned to the pool.
+      broken = await client.query('ROLLBACK').then(
+        () => false,
+        () => true,
+      );
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
