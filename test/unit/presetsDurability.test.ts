@@ -142,7 +142,6 @@ describe('preset store durability', () => {
     dirs.push(dataDir);
     const all: Acks[] = [];
     let killedMidStream = 0;
-    const started = Date.now();
     for (let round = 0; round < 20; round++) {
       // Kill after 0..11 acknowledged writes; with 0 the kill often lands during open/migration.
       const { acks, killed } = await runWriter(dataDir, `r${round}`, { killAfter: round % 12 });
@@ -153,7 +152,6 @@ describe('preset store durability', () => {
     expect(killedMidStream).toBe(20);
     const total = all.reduce((n, a) => n + a.created.size, 0);
     expect(total).toBeGreaterThan(40);
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('two processes writing the same store at once lose nothing', async () => {
