@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { PresetsStore } from '../presets/contract.js';
+import { DatabaseOpenError } from '../presets/errors.js';
 import { UsageError } from './usageError.js';
 
 /** Adds `--database URL` to `cmd`. */
@@ -16,8 +17,7 @@ export function databaseOption(cmd: Command): Command {
 }
 
 /** A store-opening failure as the CLI reports it: `--database: …`, exit 2 for a bad URL, 1 for an unreachable server. */
-export async function asDatabaseUsageError(err: unknown): Promise<unknown> {
-  const { DatabaseOpenError } = await import('../presets/postgres/connection.js');
+export function asDatabaseUsageError(err: unknown): unknown {
   if (err instanceof DatabaseOpenError) return new UsageError(`--database: ${err.message}`, err.reason === 'bad_url' ? 2 : 1);
   return err;
 }
@@ -29,7 +29,7 @@ export async function checkDatabaseFlag(url: string | undefined): Promise<void> 
   try {
     checkDatabaseUrl(url);
   } catch (err) {
-    throw await asDatabaseUsageError(err);
+    throw asDatabaseUsageError(err);
   }
 }
 
@@ -39,6 +39,6 @@ export async function openStoreForCli(options: { dataDir: string; database?: str
   try {
     return await openPresetsStore({ dataDir: options.dataDir, databaseUrl: options.database, inspectImage: decodingInspector(options.maxPixels) });
   } catch (err) {
-    throw await asDatabaseUsageError(err);
+    throw asDatabaseUsageError(err);
   }
 }

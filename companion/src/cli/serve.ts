@@ -146,8 +146,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     const { token, path: tokenFile, created } = await loadOrCreateToken(dataDir);
     // Team presets (SQLite in the data dir, or --database): the pairing token acts as the local team, `teams create` tokens as theirs.
     teamPresets = await openPresetsService({ dataDir, databaseUrl: flags.database, pairing: fileTokenAuthenticator(dataDir, token), maxPixels: flags.maxPixels }).catch(
-      async (err: unknown) => {
-        throw await asDatabaseUsageError(err);
+      (err: unknown) => {
+        throw asDatabaseUsageError(err);
       },
     );
     // The engine's speed for GET /v1/info (clients estimate run times from it), measured once the server is up.

@@ -25,3 +25,15 @@ export class PresetError extends Error {
     this.name = 'PresetError';
   }
 }
+
+/** Why a `--database` could not be opened: a URL that is no PostgreSQL URL, or a server that did not answer. */
+export class DatabaseOpenError extends Error {
+  constructor(
+    readonly reason: 'bad_url' | 'unreachable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DatabaseOpenError';
+  }
+}

@@ -4,19 +4,8 @@
  * writes of one team.
  */
 import pg from 'pg';
+import { DatabaseOpenError } from '../errors.js';
 import { nameTaken } from '../rules.js';
-
-/** Why a database could not be opened: a URL that is no PostgreSQL URL, or a server that did not answer. */
-export class DatabaseOpenError extends Error {
-  constructor(
-    readonly reason: 'bad_url' | 'unreachable',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'DatabaseOpenError';
-  }
-}
 
 /** The URL with its password replaced, for messages and logs. */
 export function redactUrl(url: string): string {
