@@ -32,6 +32,7 @@ interface ServeFlags {
   maxPixels?: number;
   maxQueuedPixels?: number;
   maxTeamQueuedPixels?: number;
+  maxTeamUploads?: number;
   memoryBudget?: number;
   allowedHost: string[];
   allowedOrigin: string[];
@@ -78,6 +79,7 @@ export function configure(cmd: Command): void {
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
     .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
     .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
+    .option('--max-team-uploads <n>', `job uploads one team may send at the same time (default ${DEFAULT_LIMITS.maxTeamUploads})`, intOption('--max-team-uploads'))
     .option('--memory-budget <mib>', `device memory for one job, in MiB: larger images are computed in exact tiles (default: ${DEFAULT_BUDGETS})`, intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
     .option('--allowed-origin <origin>', "also answer CORS for this web origin, scheme://host[:port] (repeatable); 'null' and Figma's are always allowed", originOption, [])
@@ -98,6 +100,7 @@ function checkFlags(flags: ServeFlags): void {
   for (const [flag, v] of [['--max-queued-pixels', flags.maxQueuedPixels], ['--max-team-queued-pixels', flags.maxTeamQueuedPixels]] as const) {
     if (v !== undefined && (v < 1 || v > 1e12)) throw new UsageError(`${flag}: expected 1..1000000000000`);
   }
+  if (flags.maxTeamUploads !== undefined && (flags.maxTeamUploads < 1 || flags.maxTeamUploads > 1000)) throw new UsageError('--max-team-uploads: expected 1..1000');
   if (flags.memoryBudget !== undefined && (flags.memoryBudget < 1 || flags.memoryBudget > 1 << 20)) throw new UsageError('--memory-budget: expected 1..1048576 (MiB)');
   if (!LOOPBACK_HOSTS.test(flags.host) && !flags.tlsCert && !flags.insecureHttp) {
     throw new UsageError(`--host ${flags.host} without TLS: bearer tokens would cross the network in clear text; give --tls-cert FILE --tls-key FILE, or --insecure-http to serve plain HTTP anyway`);
@@ -205,6 +208,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
         ...(flags.maxQueuedPixels !== undefined ? { maxQueuedPixels: flags.maxQueuedPixels } : {}),
         ...(flags.maxTeamQueuedPixels !== undefined ? { maxTeamQueuedPixels: flags.maxTeamQueuedPixels } : {}),
+        ...(flags.maxTeamUploads !== undefined ? { maxTeamUploads: flags.maxTeamUploads } : {}),
       },
       allowedHosts: flags.allowedHost,
       allowedOrigins: flags.allowedOrigin,

@@ -11,6 +11,7 @@ import { API_PREFIX } from '../../../shared/protocol.js';
 import { silentLogger } from '../log.js';
 import { PixelBudget } from '../jobs/pixelBudget.js';
 import { JobQueue } from '../jobs/queue.js';
+import { UploadSlots } from './admission.js';
 import { DEFAULT_RETENTION, startRetention } from '../jobs/retention.js';
 import { createJobRunner, describeJobError } from '../jobs/runner.js';
 import { requireAuth } from './auth.js';
@@ -35,6 +36,8 @@ export type { TlsFiles } from './server.js';
 export interface AppHandle {
   app: express.Express;
   queue: JobQueue;
+  /** Job uploads being read, per team (admission.ts). */
+  uploads: UploadSlots;
   limits: ServerLimits;
   logger: Logger;
   /** Ends event streams, stops retention, cancels queued and running jobs and waits for the worker. */
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps): AppHandle {
   });
   retention = startRetention(queue, retentionOpts);
   const streams: StreamSet = new Set();
+  const uploads = new UploadSlots(limits.maxTeamUploads);
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,7 +81,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   app.use(
     `${API_PREFIX}/jobs`,
-    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
+    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), uploads, model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
   if (deps.presets) app.use(`${API_PREFIX}/presets`, createPresetsRouter({ store: deps.presets, limits }));
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): AppHandle {
   return {
     app,
     queue,
+    uploads,
     limits,
     logger,
     async close() {

@@ -15,7 +15,7 @@ export class QueueFullError extends Error {
   constructor(
     /** Suggested seconds before retrying. */
     readonly retryAfter: number,
-    readonly code: 'queue_full' | 'team_queue_full' | 'queue_memory_full' = 'queue_full',
+    readonly code: 'queue_full' | 'team_queue_full' | 'queue_memory_full' | 'too_many_uploads' = 'queue_full',
     message = 'the job queue is full; retry later',
   ) {
     super(message);
