@@ -8,7 +8,7 @@ import http from 'node:http';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerLimits } from '../../companion/src/http/limits.js';
 import { DECLARED_PIXELS_HEADER } from '../../shared/protocol.js';
-import { FAST, TOKEN_A, TOKEN_B, jobForm, makePng, occupyWorker, startTestServer, submitJob, waitForJob, type TestServer } from './harness.js';
+import { FAST, TOKEN_A, TOKEN_B, jobForm, makePng, occupyWorker, startTestServer, submitJob, type TestServer } from './harness.js';
 
 let content: Buffer; // 40x30 = 1200 px
 let style: Buffer; // 32x32 = 1024 px
@@ -70,6 +70,11 @@ function startUpload(srv: TestServer, headers: Record<string, string>, type: str
   };
 }
 
+/** Waits in-process for a job to succeed (no polling connections that the server's keep-alive timeout may close under load). */
+async function finished(srv: TestServer, id: string): Promise<void> {
+  await expect.poll(() => srv.handle.queue.get(id)?.state, { timeout: 60_000 }).toBe('succeeded');
+}
+
 /** The answer, or a failure when none came while the body was still unsent. */
 function beforeTheBody(answer: Promise<Answer>): Promise<Answer> {
   return Promise.race([answer, new Promise<Answer>((_, reject) => setTimeout(() => reject(new Error('no answer before the body was sent')), 20_000))]);
@@ -86,7 +91,6 @@ describe('admission from the headers, before the body', () => {
     const refused = await beforeTheBody(answer);
     expect([refused.status, refused.body.error.code]).toEqual([429, 'team_queue_full']);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(refused.headers.connection).toBe('close');
     expect((await submitJob(srv, form(), teamB)).res.status).toBe(202);
     await blocker.cancel();
   });
@@ -107,7 +111,7 @@ describe('admission from the headers, before the body', () => {
     const garbage = await submitJob(srv, form(), { ...teamB, [DECLARED_PIXELS_HEADER]: 'lots' });
     expect([garbage.res.status, garbage.body.error?.code]).toEqual([400, 'bad_header']);
     await blocker.cancel();
-    expect((await waitForJob(srv, fits.body.id)).state).toBe('succeeded');
+    await finished(srv, fits.body.id);
   });
 
   it("a team's parallel uploads are capped (429 too_many_uploads with Retry-After); other teams are not held up", async () => {
@@ -128,6 +132,6 @@ describe('admission from the headers, before the body', () => {
     expect(srv.handle.uploads.inFlight('local')).toBe(0);
     const again = await submitJob(srv, form());
     expect(again.res.status).toBe(202);
-    for (const id of [...done.map((d) => d.body.id as string), again.body.id as string]) expect((await waitForJob(srv, id)).state).toBe('succeeded');
+    for (const id of [...done.map((d) => d.body.id as string), again.body.id as string]) await finished(srv, id);
   });
 });

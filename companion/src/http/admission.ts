@@ -2,9 +2,11 @@
  * Admission of a job upload from its headers, before its body is read: the team's share of the
  * queue, its share of decoded pixels (from the declared-pixels header, shared/protocol.ts
  * DECLARED_PIXELS_HEADER), and a cap on the team's uploads read at the same time. A refused
- * request gets its 429 (with Retry-After) without its body being read, and `Connection: close` so
- * that the client stops sending it. Mounted ahead of the multipart parser; the queue behind it is
- * anything that implements `AdmissionControl` (the embedded JobQueue + PixelBudget, or a Redis queue).
+ * request gets its 429 (with Retry-After) at once, before the multipart parser sees a byte of its
+ * body: Node discards what the client still sends without holding it (closing the connection
+ * instead would make fetch clients report a reset connection, not the 429). Mounted ahead of the
+ * multipart parser; the queue behind it is anything that implements `AdmissionControl` (the
+ * embedded JobQueue + PixelBudget, or a Redis queue).
  */
 import type { RequestHandler, Response } from 'express';
 import { DECLARED_PIXELS_HEADER } from '../../../shared/protocol.js';
@@ -16,8 +18,12 @@ import { HttpError } from './errors.js';
 export interface AdmissionControl {
   /** Throws unless a job of this team could be queued now (its share of the queue). */
   checkRoom(teamId: string): void | Promise<void>;
-  /** Throws unless this team's jobs could hold `pixels` more decoded pixels now (its share of them). */
-  checkPixels(teamId: string, pixels: number): void | Promise<void>;
+  /**
+   * Throws unless this team's jobs could hold `pixels` more decoded pixels now (its share of them,
+   * and what the server holds); with `pixels` undefined (not declared), unless the team has any room
+   * left in its share.
+   */
+  checkPixels(teamId: string, pixels: number | undefined): void | Promise<void>;
 }
 
 /** One upload being read. */
@@ -90,25 +96,20 @@ function parseDeclared(value: string | string[] | undefined): number | undefined
 }
 
 /**
- * Middleware admitting a job upload from its headers: queue share, pixel share (the declared
- * pixels, or at least one pixel without the header: a team with no room at all is refused at
- * once), then an upload slot held until the answer is sent.
+ * Middleware admitting a job upload from its headers: queue share, pixel share (of the declared
+ * pixels; without the header, a team with no room left in its share is refused at once), then an
+ * upload slot held until the answer is sent.
  */
 export function admission(control: AdmissionControl, slots: UploadSlots): RequestHandler {
   return (req, res, next) => {
-    const refuse = (err: unknown): void => {
-      // The body stays unread: close the connection so the client stops sending it.
-      res.setHeader('Connection', 'close');
-      next(err);
-    };
     void (async () => {
       const teamId = teamOf(req);
       const declared = parseDeclared(req.headers[DECLARED_PIXELS_HEADER.toLowerCase()]);
       await control.checkRoom(teamId);
-      await control.checkPixels(teamId, Math.max(1, declared ?? 0));
+      await control.checkPixels(teamId, declared);
       const release = slots.take(teamId, req.socket, Number(req.headers['content-length'] ?? 0));
       res.once('close', release);
       if (declared !== undefined) res.locals.declaredPixels = declared;
-    })().then(() => next(), refuse);
+    })().then(() => next(), next);
   };
 }

@@ -95,7 +95,7 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     return job;
   };
 
-  const admit = admission({ checkRoom: (t) => queue.checkRoom(t), checkPixels: (t, px) => deps.pixels.check(t, px, () => queue.retryAfterSeconds(t)) }, deps.uploads);
+  const admit = admission({ checkRoom: (t) => queue.checkRoom(t), checkPixels: (t, px) => deps.pixels.check(t, px ?? 1, () => queue.retryAfterSeconds(t), { teamOnly: px === undefined }) }, deps.uploads);
   r.post('/', ...jobUpload(limits, admit), async (req, res) => {
     const teamId = teamOf(req);
     queue.checkRoom(teamId); // before reading any image; checked again at submit

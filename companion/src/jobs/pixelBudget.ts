@@ -48,16 +48,17 @@ export class PixelBudget {
    * Throws JobTooLargeError when a job of `pixels` could never fit, QueueFullError
    * `queue_memory_full` (with `retryAfter` seconds) when it does not fit now: over the team's fair
    * share (a team holding nothing is never held to it), or over what the server holds — then the
-   * team claims the next pixels freed.
+   * team claims the next pixels freed. `teamOnly`: only the team's share is checked (admission
+   * before the body, when the job's pixels are not known yet).
    */
-  check(teamId: string, pixels: number, retryAfter: () => number): void {
+  check(teamId: string, pixels: number, retryAfter: () => number, { teamOnly = false } = {}): void {
     const cap = Math.min(this.max, this.maxPerTeam);
     if (pixels > cap) throw new JobTooLargeError(pixels, cap);
     const mine = this.heldBy(teamId);
     if (mine + pixels > this.maxPerTeam || (mine > 0 && mine + pixels > this.shareOf(teamId))) {
       throw new QueueFullError(retryAfter(), 'queue_memory_full', "your team's jobs hold their share of the queue's image pixels; retry when one has finished");
     }
-    if (this.held + pixels > this.max) {
+    if (!teamOnly && this.held + pixels > this.max) {
       const err = new QueueFullError(retryAfter(), 'queue_memory_full', 'the queue holds as many image pixels as it may; retry when a job has finished');
       this.claims.claim(teamId, err.retryAfter, Date.now());
       throw err;
