@@ -13,6 +13,7 @@ import { PixelBudget } from '../jobs/pixelBudget.js';
 import { JobQueue } from '../jobs/queue.js';
 import { UploadSlots } from './admission.js';
 import { DEFAULT_RETENTION, startRetention } from '../jobs/retention.js';
+import { watchRevokedTeams } from '../jobs/revocation.js';
 import { createJobRunner, describeJobError } from '../jobs/runner.js';
 import { requireAuth } from './auth.js';
 import { cors } from './cors.js';
@@ -59,6 +60,10 @@ export function createApp(deps: AppDeps): AppHandle {
     onFinished: () => retention?.sweep(),
   });
   retention = startRetention(queue, retentionOpts);
+  // A revoked team's jobs are canceled, whichever process revoked it.
+  const presets = deps.presets;
+  const revokedTeams = deps.revokedTeams ?? (presets ? async () => (await presets.teams.list()).filter((t) => t.revokedAt).map((t) => t.id) : undefined);
+  const revocations = revokedTeams ? watchRevokedTeams({ revokedTeams, cancelTeam: (t) => queue.cancelTeam(t), logger }) : null;
   const streams: StreamSet = new Set();
   const uploads = new UploadSlots(limits.maxTeamUploads);
 
@@ -96,6 +101,7 @@ export function createApp(deps: AppDeps): AppHandle {
     logger,
     async close() {
       retention?.stop();
+      revocations?.stop();
       // Cancel first so subscribers see `canceled`, then end whatever streams remain.
       await queue.close();
       for (const end of [...streams]) end();
