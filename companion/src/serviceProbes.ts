@@ -6,7 +6,6 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import pg from 'pg';
 
 /** What a probe found. */
 export interface ServiceCheck {
@@ -104,6 +103,8 @@ export function probeRedis(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<S
 /** PostgreSQL at `url` (postgres:// or postgresql://): reachable (connected and authenticated), and its `server_version`. */
 export async function probePostgres(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ServiceCheck> {
   const shown = redactUrl(url);
+  // Loaded only when a database is checked: doctor's other checks (and its per-backend child processes) skip it.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // A server that drops the connection later must not crash doctor.
   client.on('error', () => undefined);
