@@ -153,7 +153,8 @@ export class JobQueue {
       job.cancel();
       this.opts.onFinished?.(job);
     }
-    const running = this.current?.teamId === teamId && !isTerminal(this.current.state) ? 1 : 0;
+    // Counted once: a job already told to stop is ending (the engine stops within an iteration).
+    const running = this.current?.teamId === teamId && !isTerminal(this.current.state) && !this.current.abort.signal.aborted ? 1 : 0;
     if (running) this.current!.abort.abort(new CancelledError());
     if (waiting.length + running) {
       this.opts.logger?.info({ team: teamId, queued: waiting.length, running }, "canceled a team's jobs");
