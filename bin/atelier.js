@@ -5,6 +5,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// A service (`serve`, `worker`) stopped while it starts exits 0, from the first moment: loading
+// the TypeScript sources or the bundle takes about a second, and a SIGTERM in that time would
+// otherwise kill the process by signal. The command's own handling (cli/stopSignals.ts) replaces
+// this handler, which it finds by its `atelierEarlyStop` mark, once it is installed.
+if (['serve', 'worker'].includes(process.argv[2])) {
+  const earlyStop = (sig) => {
+    process.stdout.write(`${sig} during start-up: Atelier companion stopped\n`);
+    process.exit(0);
+  };
+  earlyStop.atelierEarlyStop = true;
+  process.once('SIGINT', earlyStop);
+  process.once('SIGTERM', earlyStop);
+}
+
 const source = new URL('../companion/src/cli.ts', import.meta.url);
 let cli;
 if (existsSync(fileURLToPath(source))) {

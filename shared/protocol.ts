@@ -93,6 +93,15 @@ export const jobParamsSchema = stylizeParamsSchema;
 export const createJobResponseSchema = z.object({ id: z.string() });
 export type CreateJobResponse = z.infer<typeof createJobResponseSchema>;
 
+/**
+ * Optional request header of `POST /v1/jobs`: the pixels (width × height, summed) of the image files
+ * the request uploads (content, style and init; not a preset's styles). With it the companion checks
+ * the team's share of decoded pixels before reading the body, so a team that is full gets its 429
+ * at once; the companion verifies it against the images' headers (400 `pixels_mismatch` when they
+ * hold more). Without it the share is checked once the body is read.
+ */
+export const DECLARED_PIXELS_HEADER = 'X-Atelier-Pixels';
+
 /** Multipart file field names of `POST /v1/jobs`: `content` 1..n, `style` 0..n (or `presetId`), `init` 0..1 (params.init = 'image'). */
 export const JOB_FILE_FIELDS = { content: 'content', style: 'style', init: 'init' } as const;
 

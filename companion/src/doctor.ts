@@ -19,6 +19,7 @@ import { NO_ADAPTER } from './engine/runtime/backends/webgpu.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
 import { resolveDataDir } from './io/dataDir.js';
+import { probePostgres, probeRedis, type ServiceCheck } from './serviceProbes.js';
 import { tokenPath } from './token.js';
 import { INSTALL_COMMAND, loadWeights, weightsStatus } from './weights/index.js';
 
@@ -51,6 +52,8 @@ export interface DoctorReport {
   dataDir: { path: string; exists: boolean; writable: boolean };
   port: { port: number; free: boolean };
   token: { present: boolean; path: string };
+  /** A team server's services, when given: the job queue (Redis) and the database (PostgreSQL). */
+  services: { queue?: ServiceCheck; database?: ServiceCheck };
   problems: Array<{ problem: string; fix: string }>;
   notes: string[];
 }
@@ -123,7 +126,7 @@ export async function checkBackend(name: ConcreteBackend, weightsPath: string | 
  * times one backend (default: in this process; the CLI gives each backend a fresh process).
  */
 export async function runDoctor(
-  opts: { dataDir?: string; port?: number; showNativeOutput?: boolean; backends?: boolean; check?: typeof checkBackend } = {},
+  opts: { dataDir?: string; port?: number; showNativeOutput?: boolean; backends?: boolean; check?: typeof checkBackend; queue?: string; database?: string } = {},
 ): Promise<DoctorReport> {
   const check = opts.check ?? checkBackend;
   const problems: DoctorReport['problems'] = [];
@@ -183,5 +186,10 @@ export async function runDoctor(
   const token = { present: existsSync(tokenPath(dataPath)), path: tokenPath(dataPath) };
   if (!token.present) notes.push(`no pairing token yet: 'atelier serve' (or 'atelier token show') creates ${token.path}`);
 
-  return { ok: problems.length === 0, node, backends, auto, gpuAdapters, gpuError, weights, dataDir, port: portCheck, token, problems, notes };
+  const [queue, database] = await Promise.all([opts.queue ? probeRedis(opts.queue) : undefined, opts.database ? probePostgres(opts.database) : undefined]);
+  const services = { ...(queue ? { queue } : {}), ...(database ? { database } : {}) };
+  if (queue && !queue.reachable) problems.push({ problem: `the job queue (Redis) at ${queue.url} is not reachable: ${queue.reason}`, fix: 'start redis-server there, or correct --queue' });
+  if (database && !database.reachable) problems.push({ problem: `the database (PostgreSQL) at ${database.url} is not reachable: ${database.reason}`, fix: 'start PostgreSQL there, or correct --database (user, password, database name)' });
+
+  return { ok: problems.length === 0, node, backends, auto, gpuAdapters, gpuError, weights, dataDir, port: portCheck, token, services, problems, notes };
 }

@@ -6,6 +6,7 @@ import type { BackendCheck } from '../doctor.js';
 import type { ConcreteBackend } from '../engine/runtime/backend.js';
 import { dataDirOption } from './dataDirOption.js';
 import { intOption } from './parsers.js';
+import { UsageError } from './usageError.js';
 
 interface DoctorFlags {
   json?: boolean;
@@ -15,6 +16,22 @@ interface DoctorFlags {
   logLevel?: string;
   checkBackend?: ConcreteBackend;
   weights?: string;
+  queue?: string;
+  database?: string;
+}
+
+/** Parses a service URL flag: one of `schemes`, else a usage error (exit 2). */
+function serviceUrlOption(flag: string, schemes: string[]): (value: string) => string {
+  return (value) => {
+    let scheme = '';
+    try {
+      scheme = new URL(value).protocol.replace(/:$/, '');
+    } catch {
+      // not a URL: refused below
+    }
+    if (!schemes.includes(scheme)) throw new UsageError(`${flag}: expected a ${schemes.map((s) => `${s}://`).join(' or ')} URL, got '${value}'`);
+    return value;
+  };
 }
 
 /**
@@ -41,6 +58,8 @@ export function configure(cmd: Command): void {
   dataDirOption(cmd.option('--json', 'print one JSON object instead of text'), 'data dir to check')
     .option('--port <n>', `port 'serve' would use (default ${DEFAULT_PORT})`, intOption('--port'))
     .option('--no-backends', 'do not start or time the backends (fast)')
+    .option('--queue <url>', "a team server's job queue to check: redis://[:PASSWORD@]HOST:PORT", serviceUrlOption('--queue', ['redis', 'rediss']))
+    .option('--database <url>', "a team server's database to check: postgres://USER[:PASSWORD]@HOST:PORT/DB", serviceUrlOption('--database', ['postgres', 'postgresql']))
     .option('--log-level <level>', "'debug' also shows native libraries' own output (Dawn's Vulkan warnings)")
     .addOption(new Option('--check-backend <name>', '(internal) time one backend, print its JSON').hideHelp())
     .addOption(new Option('--weights <path>', '(internal) weights for --check-backend').hideHelp())
@@ -51,7 +70,7 @@ export function configure(cmd: Command): void {
         process.stdout.write(`${JSON.stringify(await checkBackend(flags.checkBackend, flags.weights ?? null, show))}\n`);
         return;
       }
-      const report = await runDoctor({ dataDir: flags.dataDir, port: flags.port, backends: flags.backends, showNativeOutput: show, check: checkInChild });
+      const report = await runDoctor({ dataDir: flags.dataDir, port: flags.port, backends: flags.backends, showNativeOutput: show, check: checkInChild, queue: flags.queue, database: flags.database });
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(formatReport(report, DOCTOR_SIZE));
       if (!report.ok) process.exitCode = 1;
@@ -76,6 +95,9 @@ function formatReport(r: Report, size: number): string {
   lines.push(`${mark(r.dataDir.writable)} data dir: ${r.dataDir.path} (${r.dataDir.exists ? 'exists' : 'created on first use'}, ${r.dataDir.writable ? 'writable' : 'NOT writable'})`);
   lines.push(`     port ${r.port.port}: ${r.port.free ? 'free' : 'in use'}`);
   lines.push(`     pairing token: ${r.token.present ? `present (${r.token.path})` : 'not created yet'}`);
+  for (const [what, name, s] of [['queue', 'Redis', r.services.queue], ['database', 'PostgreSQL', r.services.database]] as const) {
+    if (s) lines.push(`${mark(s.reachable)} ${what}: ${s.reachable ? `${name} ${s.version} at ${s.url}` : `${s.url} not reachable: ${s.reason}`}`);
+  }
   for (const n of r.notes) lines.push(`note: ${n}`);
   for (const p of r.problems) lines.push(`problem: ${p.problem}; fix: ${p.fix}`);
   lines.push(r.ok ? 'Atelier can run here.' : 'Atelier cannot run its default job here until the problems above are fixed.');

@@ -3,6 +3,7 @@
  * loads the weights once, prints the URL, backend/device and pairing token, and shuts down
  * gracefully on SIGINT/SIGTERM (stop accepting, cancel running work, release the device, exit 0).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
@@ -33,12 +34,37 @@ interface ServeFlags {
   maxPixels?: number;
   maxQueuedPixels?: number;
   maxTeamQueuedPixels?: number;
+  maxTeamUploads?: number;
   memoryBudget?: number;
   allowedHost: string[];
   allowedOrigin: string[];
   tlsCert?: string;
   tlsKey?: string;
+  insecureHttp?: boolean;
   logLevel: string;
+}
+
+/**
+ * Parses one `--allowed-origin`: a web origin exactly as browsers send it, `scheme://host[:port]`
+ * (no path, no wildcard, one per flag), since anything else would silently never match.
+ */
+export function originOption(value: string, acc: string[]): string[] {
+  const v = value.trim();
+  const refuse = (why: string): never => {
+    throw new UsageError(`--allowed-origin '${value}': ${why}; give one origin per flag, like https://studio.example.com`);
+  };
+  if (v === '*' || v.includes('*')) refuse('wildcards are not accepted');
+  if (/[,\s]/.test(v)) refuse('one origin per flag (repeat the flag for several)');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) refuse('the scheme is missing (https:// or http://)');
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return refuse('not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') refuse('only http:// and https:// origins exist for web pages');
+  if (url.origin !== v.replace(/\/+$/, '').toLowerCase() || url.username || url.password) refuse(`an origin has no path, query or user (did you mean ${url.origin}?)`);
+  return [...acc, url.origin];
 }
 
 
@@ -55,11 +81,13 @@ export function configure(cmd: Command): void {
     .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_LIMITS.maxPixels})`, intOption('--max-pixels'))
     .option('--max-queued-pixels <n>', `decoded image pixels all waiting and running jobs may hold (default ${DEFAULT_LIMITS.maxQueuedPixels})`, intOption('--max-queued-pixels'))
     .option('--max-team-queued-pixels <n>', `the same for one team's jobs (default ${DEFAULT_LIMITS.maxTeamQueuedPixels})`, intOption('--max-team-queued-pixels'))
+    .option('--max-team-uploads <n>', `job uploads one team may send at the same time (default ${DEFAULT_LIMITS.maxTeamUploads})`, intOption('--max-team-uploads'))
     .option('--memory-budget <mib>', `device memory for one job, in MiB: larger images are computed in exact tiles (default: ${DEFAULT_BUDGETS})`, intOption('--memory-budget'))
     .option('--allowed-host <name>', 'also accept this Host name (repeatable), e.g. for a team server', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--allowed-origin <origin>', "also answer CORS for this web origin (repeatable); 'null' and Figma's are always allowed", (v: string, acc: string[]) => [...acc, v], [])
+    .option('--allowed-origin <origin>', "also answer CORS for this web origin, scheme://host[:port] (repeatable); 'null' and Figma's are always allowed", originOption, [])
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM); needs --tls-key')
     .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+    .option('--insecure-http', 'serve plain HTTP on a non-loopback --host (refused without it: tokens would cross the network in clear text)')
     .option('--log-level <level>', 'log level: fatal|error|warn|info|debug|silent', 'info')
     .action(async (flags: ServeFlags) => {
       await runServe(flags);
@@ -74,21 +102,44 @@ function checkFlags(flags: ServeFlags): void {
   for (const [flag, v] of [['--max-queued-pixels', flags.maxQueuedPixels], ['--max-team-queued-pixels', flags.maxTeamQueuedPixels]] as const) {
     if (v !== undefined && (v < 1 || v > 1e12)) throw new UsageError(`${flag}: expected 1..1000000000000`);
   }
+  if (flags.maxTeamUploads !== undefined && (flags.maxTeamUploads < 1 || flags.maxTeamUploads > 1000)) throw new UsageError('--max-team-uploads: expected 1..1000');
   if (flags.memoryBudget !== undefined && (flags.memoryBudget < 1 || flags.memoryBudget > 1 << 20)) throw new UsageError('--memory-budget: expected 1..1048576 (MiB)');
+  if (!LOOPBACK_HOSTS.test(flags.host) && !flags.tlsCert && !flags.insecureHttp) {
+    throw new UsageError(`--host ${flags.host} without TLS: bearer tokens would cross the network in clear text; give --tls-cert FILE --tls-key FILE, or --insecure-http to serve plain HTTP anyway`);
+  }
 }
 
-/** The certificate and key named by --tls-cert/--tls-key, or undefined without them. */
-function readTls(flags: ServeFlags): TlsFiles | undefined {
+/**
+ * The certificate and key named by --tls-cert/--tls-key, read and checked (a PEM certificate, a
+ * PEM private key, the key of that certificate) before the engine loads, so that a bad file is one
+ * line naming the flag and the file at once; undefined without them.
+ */
+export function readTls(flags: Pick<ServeFlags, 'tlsCert' | 'tlsKey'>): TlsFiles | undefined {
   if (!flags.tlsCert !== !flags.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
   if (!flags.tlsCert || !flags.tlsKey) return undefined;
   const read = (flag: string, file: string): Buffer => {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new UsageError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new UsageError(`${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   };
-  return { cert: read('--tls-cert', flags.tlsCert), key: read('--tls-key', flags.tlsKey) };
+  const files = { cert: read('--tls-cert', flags.tlsCert), key: read('--tls-key', flags.tlsKey) };
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(files.cert);
+  } catch {
+    throw new UsageError(`--tls-cert ${flags.tlsCert}: not a certificate (expected PEM, '-----BEGIN CERTIFICATE-----')`);
+  }
+  let key;
+  try {
+    key = createPrivateKey(files.key);
+  } catch {
+    throw new UsageError(`--tls-key ${flags.tlsKey}: not an unencrypted private key (expected PEM, '-----BEGIN PRIVATE KEY-----')`);
+  }
+  if (!cert.checkPrivateKey(key)) throw new UsageError(`--tls-key ${flags.tlsKey}: not the private key of the certificate in --tls-cert ${flags.tlsCert}`);
+  if (Date.parse(cert.validTo) < Date.now()) throw new UsageError(`--tls-cert ${flags.tlsCert}: the certificate expired on ${cert.validTo}`);
+  return files;
 }
 
 const LOOPBACK_HOSTS = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
@@ -164,6 +215,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
         ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
         ...(flags.maxQueuedPixels !== undefined ? { maxQueuedPixels: flags.maxQueuedPixels } : {}),
         ...(flags.maxTeamQueuedPixels !== undefined ? { maxTeamQueuedPixels: flags.maxTeamQueuedPixels } : {}),
+        ...(flags.maxTeamUploads !== undefined ? { maxTeamUploads: flags.maxTeamUploads } : {}),
       },
       allowedHosts: flags.allowedHost,
       allowedOrigins: flags.allowedOrigin,

@@ -14,8 +14,16 @@ export interface StopSignals {
   started(): void;
 }
 
-/** Installs SIGINT/SIGTERM handlers now; `onStartupSignal` says goodbye before a start-up exit. */
+/** Removes the handlers bin/atelier.js installed before any command code loaded (marked `atelierEarlyStop`). */
+function removeEarlyStop(): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    for (const l of process.listeners(sig)) if ((l as { atelierEarlyStop?: boolean }).atelierEarlyStop) process.off(sig, l);
+  }
+}
+
+/** Installs SIGINT/SIGTERM handlers now (replacing bin/atelier.js's early ones); `onStartupSignal` says goodbye before a start-up exit. */
 export function watchStopSignals(onStartupSignal: (sig: NodeJS.Signals) => void): StopSignals {
+  removeEarlyStop();
   let running = false;
   let resolveSignal!: (sig: NodeJS.Signals) => void;
   const signaled = new Promise<NodeJS.Signals>((resolve) => (resolveSignal = resolve));

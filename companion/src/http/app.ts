@@ -11,7 +11,9 @@ import { API_PREFIX } from '../../../shared/protocol.js';
 import { silentLogger } from '../log.js';
 import { PixelBudget } from '../jobs/pixelBudget.js';
 import { JobQueue } from '../jobs/queue.js';
+import { UploadSlots } from './admission.js';
 import { DEFAULT_RETENTION, startRetention } from '../jobs/retention.js';
+import { watchRevokedTeams } from '../jobs/revocation.js';
 import { createJobRunner, describeJobError } from '../jobs/runner.js';
 import { requireAuth } from './auth.js';
 import { cors } from './cors.js';
@@ -35,6 +37,8 @@ export type { TlsFiles } from './server.js';
 export interface AppHandle {
   app: express.Express;
   queue: JobQueue;
+  /** Job uploads being read, per team (admission.ts). */
+  uploads: UploadSlots;
   limits: ServerLimits;
   logger: Logger;
   /** Ends event streams, stops retention, cancels queued and running jobs and waits for the worker. */
@@ -56,7 +60,12 @@ export function createApp(deps: AppDeps): AppHandle {
     onFinished: () => retention?.sweep(),
   });
   retention = startRetention(queue, retentionOpts);
+  // A revoked team's jobs are canceled, whichever process revoked it.
+  const presets = deps.presets;
+  const revokedTeams = deps.revokedTeams ?? (presets ? async () => (await presets.teams.list()).filter((t) => t.revokedAt).map((t) => t.id) : undefined);
+  const revocations = revokedTeams ? watchRevokedTeams({ revokedTeams, cancelTeam: (t) => queue.cancelTeam(t), logger }) : null;
   const streams: StreamSet = new Set();
+  const uploads = new UploadSlots(limits.maxTeamUploads);
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,7 +86,7 @@ export function createApp(deps: AppDeps): AppHandle {
   );
   app.use(
     `${API_PREFIX}/jobs`,
-    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
+    jobsRouter({ queue, pixels: new PixelBudget(limits.maxQueuedPixels, limits.maxTeamQueuedPixels), uploads, model: deps.engine.model, limits, presets: deps.presets, heartbeatMs: deps.heartbeatMs ?? 15_000, reauthMs: deps.reauthMs ?? 5_000, streams }),
   );
   app.use(`${API_PREFIX}/openapi.json`, openapiRouter());
   if (deps.presets) app.use(`${API_PREFIX}/presets`, createPresetsRouter({ store: deps.presets, limits }));
@@ -87,10 +96,12 @@ export function createApp(deps: AppDeps): AppHandle {
   return {
     app,
     queue,
+    uploads,
     limits,
     logger,
     async close() {
       retention?.stop();
+      revocations?.stop();
       // Cancel first so subscribers see `canceled`, then end whatever streams remain.
       await queue.close();
       for (const end of [...streams]) end();

@@ -7,13 +7,14 @@
  * Requests without an Origin header (curl, the CLI, same-machine tools) are not affected.
  */
 import type { RequestHandler } from 'express';
+import { DECLARED_PIXELS_HEADER } from '../../../shared/protocol.js';
 import { sendError } from './errors.js';
 
 /** Origins always allowed: Figma's plugin iframe (opaque origin) and Figma's web app. */
 export const FIGMA_ORIGINS: readonly string[] = ['null', 'https://www.figma.com', 'https://figma.com'];
 
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
-const ALLOW_HEADERS = 'Authorization, Content-Type, If-Match, If-None-Match, Last-Event-ID';
+const ALLOW_HEADERS = `Authorization, Content-Type, If-Match, If-None-Match, Last-Event-ID, ${DECLARED_PIXELS_HEADER}`;
 const EXPOSE_HEADERS = 'Retry-After, ETag, Location, Content-Length';
 
 /** Normalises an origin for comparison: lower case, no trailing slash. */

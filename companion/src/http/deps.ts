@@ -29,6 +29,8 @@ export interface AppDeps {
   /** Team presets: served at /v1/presets, and the styles of `POST /v1/jobs {presetId}`. */
   presets?: PresetsStore;
   retention?: Partial<RetentionOptions>;
+  /** Ids of revoked teams, polled to cancel their jobs (default: the revoked teams of `presets`). */
+  revokedTeams?: () => string[] | Promise<string[]>;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
   /** How often an open event stream re-checks its token, to end it after a revoke or rotate (default 5 s). */

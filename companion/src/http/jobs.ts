@@ -13,6 +13,7 @@ import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js
 import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';
 import type { JobQueue } from '../jobs/queue.js';
+import { admission, checkDeclaredPixels, type UploadSlots } from './admission.js';
 import { teamOf } from './auth.js';
 import type { PresetsStore } from '../presets/contract.js';
 import { HttpError } from './errors.js';
@@ -25,6 +26,8 @@ export interface JobsRouterDeps {
   queue: JobQueue;
   /** Decoded pixels that waiting and running jobs may hold. */
   pixels: PixelBudget;
+  /** Job uploads being read, per team. */
+  uploads: UploadSlots;
   model: Vgg19;
   limits: ServerLimits;
   presets?: Pick<PresetsStore, 'resolve'>;
@@ -68,6 +71,16 @@ async function decodeAll(files: Express.Multer.File[], maxPixels: number): Promi
   return out;
 }
 
+/** Pixels of images, from their headers (nothing decoded). */
+async function headerPixels(buffers: Buffer[], maxPixels: number): Promise<number> {
+  let pixels = 0;
+  for (const b of buffers) {
+    const { width, height } = await readImageHeader(b, { maxPixels });
+    pixels += width * height;
+  }
+  return pixels;
+}
+
 /** The bytes of uploaded files. */
 const asBuffers = (files: Express.Multer.File[] | undefined): Buffer[] => (files ?? []).map((f) => f.buffer);
 
@@ -82,7 +95,8 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     return job;
   };
 
-  r.post('/', ...jobUpload(limits), async (req, res) => {
+  const admit = admission({ checkRoom: (t) => queue.checkRoom(t), checkPixels: (t, px) => deps.pixels.check(t, px ?? 1, () => queue.retryAfterSeconds(t), { teamOnly: px === undefined }) }, deps.uploads);
+  r.post('/', ...jobUpload(limits, admit), async (req, res) => {
     const teamId = teamOf(req);
     queue.checkRoom(teamId); // before reading any image; checked again at submit
     const fields = createJobFieldsSchema.parse(req.body ?? {});
@@ -104,12 +118,9 @@ export function jobsRouter(deps: JobsRouterDeps): Router {
     const layers = checkParams(params, styleBuffers.length, Boolean(files.init?.length), deps.model, limits);
 
     // Reserve the pixels the decoded images will hold (from their headers) before decoding any.
-    const all = [...asBuffers(files.content), ...styleBuffers, ...asBuffers(files.init)];
-    let pixels = 0;
-    for (const b of all) {
-      const { width, height } = await readImageHeader(b, { maxPixels: limits.maxPixels });
-      pixels += width * height;
-    }
+    const uploaded = await headerPixels([...asBuffers(files.content), ...asBuffers(files.style), ...asBuffers(files.init)], limits.maxPixels);
+    checkDeclaredPixels(res, uploaded);
+    const pixels = uploaded + (fields.presetId !== undefined ? await headerPixels(styleBuffers, limits.maxPixels) : 0);
     const release = deps.pixels.reserve(teamId, pixels, () => queue.retryAfterSeconds(teamId));
     try {
       const contents = await decodeAll(files.content, limits.maxPixels);

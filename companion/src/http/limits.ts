@@ -24,11 +24,14 @@ export interface ServerLimits {
   maxQueuedPixels: number;
   /** Most decoded image pixels held by one team's waiting and running jobs. */
   maxTeamQueuedPixels: number;
+  /** Most job uploads of one team read at the same time (bodies held in memory while they arrive). */
+  maxTeamUploads: number;
 }
 
 /**
  * Defaults: 64 MP images, 50 MiB files, 16 files, 200 MiB bodies, the params schema's ranges, 16
- * queued jobs and 512 MP of decoded images held (≈1.5–2 GiB), half of each per team.
+ * queued jobs and 512 MP of decoded images held (≈1.5–2 GiB), half of each per team at most (less
+ * when more teams want some: jobs/fairness.ts), 2 uploads read at a time per team.
  */
 export const DEFAULT_LIMITS: ServerLimits = {
   maxPixels: DEFAULT_MAX_PIXELS,
@@ -41,4 +44,5 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxTeamQueue: 8,
   maxQueuedPixels: 512e6,
   maxTeamQueuedPixels: 256e6,
+  maxTeamUploads: 2,
 };

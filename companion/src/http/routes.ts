@@ -4,6 +4,7 @@
  * against the routes the Express app really serves, so a route cannot drift from its documentation.
  * Schema names refer to components built from the shared zod schemas (openapi.ts `SCHEMAS`).
  */
+import { DECLARED_PIXELS_HEADER } from '../../../shared/protocol.js';
 
 /** A body or response content: a named component schema, or a raw OpenAPI schema object. */
 export type Content = Record<string, { schema: { $ref: string } | Record<string, unknown> }>;
@@ -49,6 +50,15 @@ export const ROUTES: readonly RouteDoc[] = [
     method: 'post',
     path: '/jobs',
     summary: 'Submit a stylization job (several content images = a batch sharing the style targets)',
+    parameters: [
+      {
+        name: DECLARED_PIXELS_HEADER,
+        in: 'header',
+        required: false,
+        schema: { type: 'integer', minimum: 0 },
+        description: "pixels (width × height, summed) of the uploaded images: the team's pixel share is checked before the body is read",
+      },
+    ],
     requestBody: {
       required: true,
       content: {
@@ -75,7 +85,7 @@ export const ROUTES: readonly RouteDoc[] = [
       413: err('too large'),
       415: err('not multipart, or not an image'),
       422: err('layer not covered by the weights'),
-      429: err('queue full (see Retry-After)'),
+      429: err("queue full, the team's share of the queue or of pixels used, or too many uploads of the team at once (see Retry-After); answered before the body is read"),
     },
   },
   { method: 'get', path: '/jobs/{id}', summary: 'Job status', responses: { 200: { description: 'status', content: json('JobStatus') }, 404: err('unknown job') } },

@@ -3,8 +3,11 @@
  * Decoded inputs stay in memory with their job (3–4 bytes a pixel), so without a bound a few small
  * uploads of huge flat images (a 63 MP all-zero PNG is 187 KB) could hold gigabytes. A job reserves
  * its pixels (read from the image headers) before anything is decoded, and releases them when it
- * finishes and drops its inputs.
+ * finishes and drops its inputs. Teams share the server's pixels fairly (fairness.ts rule 2): a team
+ * already holding pixels may hold at most its fair share, and a team refused while under it claims
+ * the pixels freed next.
  */
+import { Claims, contenders, fairShare } from './fairness.js';
 import { QueueFullError } from './queue.js';
 
 /** Thrown when one job alone has more pixels than a team may hold (HTTP 413). */
@@ -22,6 +25,7 @@ const mp = (pixels: number): string => (pixels / 1e6).toFixed(1);
 export class PixelBudget {
   private held = 0;
   private readonly byTeam = new Map<string, number>();
+  private readonly claims = new Claims();
 
   constructor(
     /** Most pixels held by all jobs together. */
@@ -35,17 +39,36 @@ export class PixelBudget {
     return teamId === undefined ? this.held : (this.byTeam.get(teamId) ?? 0);
   }
 
+  /** Pixels `teamId` may hold now: its fair share among the teams holding pixels or refused. */
+  shareOf(teamId: string, now = Date.now()): number {
+    return fairShare(this.max, this.maxPerTeam, contenders(this.byTeam.keys(), this.claims, teamId, now), { integer: false });
+  }
+
   /**
-   * Reserves `pixels` for a job of `teamId`; returns the release function (safe to call twice).
-   * Throws JobTooLargeError when the job could never fit, QueueFullError `queue_memory_full`
-   * (with `retryAfter` seconds) when it does not fit now.
+   * Throws JobTooLargeError when a job of `pixels` could never fit, QueueFullError
+   * `queue_memory_full` (with `retryAfter` seconds) when it does not fit now: over the team's fair
+   * share (a team holding nothing is never held to it), or over what the server holds — then the
+   * team claims the next pixels freed. `teamOnly`: only the team's share is checked (admission
+   * before the body, when the job's pixels are not known yet).
    */
-  reserve(teamId: string, pixels: number, retryAfter: () => number): () => void {
+  check(teamId: string, pixels: number, retryAfter: () => number, { teamOnly = false } = {}): void {
     const cap = Math.min(this.max, this.maxPerTeam);
     if (pixels > cap) throw new JobTooLargeError(pixels, cap);
-    if (this.heldBy(teamId) + pixels > this.maxPerTeam || this.held + pixels > this.max) {
-      throw new QueueFullError(retryAfter(), 'queue_memory_full', 'the queue holds as many image pixels as it may; retry when a job has finished');
+    const mine = this.heldBy(teamId);
+    if (mine + pixels > this.maxPerTeam || (mine > 0 && mine + pixels > this.shareOf(teamId))) {
+      throw new QueueFullError(retryAfter(), 'queue_memory_full', "your team's jobs hold their share of the queue's image pixels; retry when one has finished");
     }
+    if (!teamOnly && this.held + pixels > this.max) {
+      const err = new QueueFullError(retryAfter(), 'queue_memory_full', 'the queue holds as many image pixels as it may; retry when a job has finished');
+      this.claims.claim(teamId, err.retryAfter, Date.now());
+      throw err;
+    }
+  }
+
+  /** Reserves `pixels` for a job of `teamId` (see `check`); returns the release function (safe to call twice). */
+  reserve(teamId: string, pixels: number, retryAfter: () => number): () => void {
+    this.check(teamId, pixels, retryAfter);
+    this.claims.drop(teamId);
     this.add(teamId, pixels);
     let released = false;
     return () => {

@@ -8,6 +8,7 @@ import {
   API_PREFIX,
   apiErrorSchema,
   createJobResponseSchema,
+  DECLARED_PIXELS_HEADER,
   healthSchema,
   infoSchema,
   jobEventSchema,
@@ -54,6 +55,21 @@ export interface UploadFile {
 }
 
 type FetchLike = typeof fetch;
+
+/**
+ * The pixels of PNG files, from each IHDR (width and height at bytes 16–23), for the companion's
+ * X-Atelier-Pixels header; undefined when a file is not a PNG (the header is then left out).
+ */
+async function pngPixels(files: UploadFile[]): Promise<number | undefined> {
+  let total = 0;
+  for (const f of files) {
+    const head = f.data instanceof Uint8Array ? f.data.subarray(0, 24) : new Uint8Array(await f.data.slice(0, 24).arrayBuffer());
+    if (head.length < 24 || head[0] !== 0x89 || head[1] !== 0x50 || head[2] !== 0x4e || head[3] !== 0x47) return undefined;
+    const view = new DataView(head.buffer, head.byteOffset, 24);
+    total += view.getUint32(16) * view.getUint32(20);
+  }
+  return total;
+}
 
 const toBlob = (d: Blob | Uint8Array): Blob => (d instanceof Blob ? d : new Blob([d as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
 
@@ -191,7 +207,10 @@ export class CompanionClient {
     if (job.presetId) form.set('presetId', job.presetId);
     form.set('params', JSON.stringify(job.params));
     form.set('resultSize', 'original');
-    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form, signal })).id;
+    // Lets a full companion answer 429 before the images are uploaded.
+    const pixels = await pngPixels([...job.contents, ...job.styles]);
+    const headers = pixels === undefined ? undefined : { [DECLARED_PIXELS_HEADER]: String(pixels) };
+    return (await this.json(createJobResponseSchema, `${API_PREFIX}/jobs`, { method: 'POST', body: form, signal, headers })).id;
   }
 
   /** Streams `GET /v1/jobs/:id/events` until the terminal event (or `signal` aborts). */
