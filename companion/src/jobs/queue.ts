@@ -4,7 +4,7 @@
  * with a Retry-After estimated from the jobs actually ahead).
  */
 import type { Logger } from 'pino';
-import { CancelledError } from '../engine/errors.js';
+import { CancelledError } from '../engine/contract.js';
 import { DurationModel, jobWork } from './estimate.js';
 import { isTerminal, type Job, type JobError, type JobResult } from './job.js';
 
