@@ -112,6 +112,28 @@ export function tiledGrams(model: Vgg19, image: tf.Tensor4D, layers: string[], p
   }
 }
 
+/** The content targets F_l(c) on each tile's interior, kept on the host (one map per tile). */
+async function hostContentTargets(model: Vgg19, content: tf.Tensor3D, tiles: Tile[], layers: string[], levels: Map<string, number>, pooling: Pooling): Promise<Array<Map<string, HostFeatures>>> {
+  const contentTargets: Array<Map<string, HostFeatures>> = [];
+  const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
+  try {
+    for (const t of tiles) {
+      // tidy returns plain objects, not Maps: go through a record.
+      const feats = tf.tidy(() => Object.fromEntries(interiorFeatures(model.features(preprocess(crop(content4, t)), layers, pooling), t, levels)));
+      const host = new Map<string, HostFeatures>();
+      try {
+        for (const [l, f] of Object.entries(feats)) host.set(l, { data: (await f.data()) as Float32Array, shape: f.shape as HostFeatures['shape'] });
+      } finally {
+        tf.dispose(Object.values(feats));
+      }
+      contentTargets.push(host);
+    }
+    return contentTargets;
+  } finally {
+    content4.dispose();
+  }
+}
+
 /** Precomputes the targets tile by tile and returns the tiled objective (same contract as createObjective). */
 export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOptions): Promise<Objective> {
   const { params, content, tile, signal } = opts;
@@ -129,25 +151,7 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
   const style = await blendedStyleTargets(model, { styles: opts.styles, params, height, width, layers: plan.style, cache: opts.styleTargets, gramsOf });
   const targets = style.grams;
   try {
-
-    // Content targets F_l(c) on each tile's interior, kept on the host.
-    const contentTargets: Array<Map<string, HostFeatures>> = [];
-    const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
-    try {
-      for (const t of tiles) {
-        // tidy returns plain objects, not Maps: go through a record.
-        const feats = tf.tidy(() => Object.fromEntries(interiorFeatures(model.features(preprocess(crop(content4, t)), plan.content, params.pooling), t, levels)));
-        const host = new Map<string, HostFeatures>();
-        try {
-          for (const [l, f] of Object.entries(feats)) host.set(l, { data: (await f.data()) as Float32Array, shape: f.shape as HostFeatures['shape'] });
-        } finally {
-          tf.dispose(Object.values(feats));
-        }
-        contentTargets.push(host);
-      }
-    } finally {
-      content4.dispose();
-    }
+    const contentTargets = await hostContentTargets(model, content, tiles, plan.content, levels, params.pooling);
     const hostTensor = (h: HostFeatures) => tf.tensor4d(h.data, h.shape);
 
     /** Pass 1: Σ FᵀF per style layer and Σ (F − F_c)² per content layer, over the positions each tile owns. */
