@@ -6,16 +6,8 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
-import { parseStylizeParams } from '../../shared/params.js';
-import { initBackend, type ConcreteBackend } from './engine/runtime/backend.js';
-import { autoOrder, firstThatStarts, type Skip } from './engine/runtime/autoOrder.js';
-import { cudaProviderMissing } from './engine/runtime/backends/onnx.js';
-import { disposeEvaluation } from './engine/evaluate/objective.js';
-import { createScaleObjective } from './engine/evaluate/chooseEvaluator.js';
-import { Vgg19 } from './engine/network/vgg19.js';
-import { NO_ADAPTER } from './engine/runtime/backends/webgpu.js';
+import { NO_ADAPTER, Vgg19, autoOrder, cudaProviderMissing, firstThatStarts, initBackend, measureSpeed, type ConcreteBackend, type Skip } from './engine/index.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
 import { resolveDataDir } from './io/dataDir.js';
@@ -93,25 +85,11 @@ export async function checkBackend(name: ConcreteBackend, weightsPath: string | 
     if (!weightsPath) return { name, status: 'available', device };
     const { weights } = await loadWeights(weightsPath);
     const model = new Vgg19(weights);
-    const [content, style] = [1, 2].map((seed) => tf.randomUniform([DOCTOR_SIZE, DOCTOR_SIZE, 3], 0, 255, 'float32', seed) as tf.Tensor3D);
-    const x = tf.expandDims(content, 0) as tf.Tensor4D;
     try {
-      const objective = await createScaleObjective(model, { content, styles: [style], params: parseStylizeParams({ size: DOCTOR_SIZE }) }, backend.runtime);
-      try {
-        let seconds = 0;
-        for (let i = 0; i < 2; i++) {
-          const t = performance.now();
-          const e = await objective.evaluate(x);
-          await e.grad.data();
-          disposeEvaluation(e);
-          seconds = (performance.now() - t) / 1000;
-        }
-        return { name, status: 'available', device, secondsPerEvaluation: seconds };
-      } finally {
-        objective.dispose();
-      }
+      // One warm-up evaluation, then one timed: the probe every speed figure comes from.
+      const { secondsPerEvaluation } = await measureSpeed(model, 1, backend.runtime, DOCTOR_SIZE);
+      return { name, status: 'available', device, secondsPerEvaluation };
     } finally {
-      tf.dispose([content, style, x]);
       model.dispose();
     }
   } catch (err) {

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { describeAdapter, NO_ADAPTER, probeWebGpu, uninstallNavigatorGpu, type GpuAdapter } from './engine/runtime/backends/webgpu.js';
+import { NO_ADAPTER, describeAdapter, probeWebGpu, uninstallNavigatorGpu, type GpuAdapter } from './engine/index.js';
 
 /** One adapter Dawn offered for a power preference. */
 export interface SeenAdapter {

@@ -2,12 +2,10 @@
  * Opens what a stylization needs: a compute backend and the VGG-19 network with its weights.
  * Used by `atelier stylize` and `atelier serve`; `close()` releases both.
  */
-import { describeBackend, initBackend, type BackendInfo } from './engine/runtime/backend.js';
+import { Vgg19, describeBackend, initBackend, type BackendInfo } from './engine/index.js';
 import { quietWebGpuProbe } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
-import { Vgg19 } from './engine/network/vgg19.js';
 import { loadWeights, resolveInstalledWeights, installWeights, WeightsMissingError } from './weights/index.js';
-import { confirm } from './cli/confirm.js';
 
 /** Options of `openEngine`. */
 export interface OpenEngineOptions {
@@ -16,8 +14,8 @@ export interface OpenEngineOptions {
   weightsPath?: string;
   /** The data dir whose installed weights are used (default: resolveDataDir(), as every command resolves it). */
   dataDir?: string;
-  /** Ask on the terminal whether to download missing weights. */
-  interactive?: boolean;
+  /** Asks the person whether to download missing weights (the CLI's terminal prompt); absent: never ask. */
+  confirmDownload?: (question: string) => Promise<boolean>;
   /** Download missing weights without asking. */
   assumeYes?: boolean;
   /** Let native libraries (Dawn) write to the terminal: only at log level debug. */
@@ -42,7 +40,7 @@ export async function openEngine(opts: OpenEngineOptions): Promise<OpenedEngine>
   } catch (err) {
     if (!(err instanceof WeightsMissingError) || opts.weightsPath) throw err;
     const ok =
-      opts.assumeYes || (opts.interactive && (await confirm('VGG-19 weights are not installed. Download them now (80 MB)? [Y/n] ')));
+      opts.assumeYes || (opts.confirmDownload !== undefined && (await opts.confirmDownload('VGG-19 weights are not installed. Download them now (80 MB)? [Y/n] ')));
     if (!ok) throw err;
     await installWeights({ log: opts.log, home: opts.dataDir });
     weightsPath = resolveInstalledWeights({ home: opts.dataDir });

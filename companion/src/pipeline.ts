@@ -3,11 +3,7 @@
  * the CLI (`atelier stylize`) and the server's job runner. Owns every tensor it creates.
  */
 import * as tf from '@tensorflow/tfjs';
-import { stylize } from './engine/stylize.js';
-import type { Vgg19 } from './engine/network/vgg19.js';
-import type { OrtRuntime } from './engine/evaluate/onnx/ortRuntime.js';
-import type { StyleTargetCache } from './engine/loss/styleTargets.js';
-import type { Progress, StylizeResult } from './engine/types.js';
+import { stylize, type OrtRuntime, type Progress, type StyleTargetCache, type StylizeResult, type Vgg19 } from './engine/index.js';
 import type { StylizeParams } from '../../shared/params.js';
 import { encodePng, imageToTensor, resizeDecoded, tensorToRgb, type DecodedImage } from './io/images.js';
 

@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Vgg19 } from '../../companion/src/engine/network/vgg19.js';
 import { stylize } from '../../companion/src/engine/stylize.js';
 import type { Progress } from '../../companion/src/engine/types.js';
@@ -10,13 +7,13 @@ import { loadWeights } from '../../companion/src/weights/index.js';
 import { fitLongerSide } from '../../companion/src/engine/image/resize.js';
 import { imageToTensor, readImageFile, resizeDecoded } from '../../companion/src/io/images.js';
 import { parseStylizeParams } from '../../shared/params.js';
+import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared');
-const weightsDir = path.join(shared, 'models/vgg19-block1-3');
-const present = existsSync(path.join(weightsDir, 'model.json')) && existsSync(path.join(shared, 'images/tubingen.jpg'));
-if (!present) console.warn(`skipping the real-weights stylization: ${weightsDir} or ../shared/images not found`);
+const weightsDir = sharedPath('models/vgg19-block1-3');
+const missing = sharedMissing('models/vgg19-block1-3/model.json', 'images/tubingen.jpg', 'images/starry_night.jpg');
+if (missing) console.warn(`skipping the real-weights stylization: ${missing}`);
 
-describe.skipIf(!present)('stylization with the real VGG-19 block1-3 weights', () => {
+describe.skipIf(!!missing)('stylization with the real VGG-19 block1-3 weights', () => {
   let model: Vgg19;
   let content: tf.Tensor3D;
   let style: tf.Tensor3D;
@@ -25,8 +22,8 @@ describe.skipIf(!present)('stylization with the real VGG-19 block1-3 weights', (
     await tf.setBackend('cpu');
     model = new Vgg19((await loadWeights(weightsDir)).weights);
     // decode, then shrink with sharp so the test stays small
-    const c = await readImageFile(path.join(shared, 'images/tubingen.jpg'));
-    const s = await readImageFile(path.join(shared, 'images/starry_night.jpg'));
+    const c = await readImageFile(sharedPath('images/tubingen.jpg'));
+    const s = await readImageFile(sharedPath('images/starry_night.jpg'));
     content = imageToTensor(await resizeDecoded(c, fitLongerSide(c, 40)));
     style = imageToTensor(await resizeDecoded(s, fitLongerSide(s, 40)));
   });

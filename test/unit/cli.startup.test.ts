@@ -4,16 +4,15 @@
  * and none of Dawn's native warnings unless at log level debug.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
+import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 import { tempDir } from '../helpers/tempDir.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const images = path.resolve(repoRoot, '../shared/images');
 /** Lines Dawn writes to file descriptor 2 when it looks for Vulkan adapters (no GPU, or lavapipe). */
 const DAWN_NOISE = /^(error: XDG_RUNTIME_DIR|Warning: |\s+- While initializing adapter)/m;
 
@@ -43,11 +42,13 @@ describe('atelier startup', () => {
     expect(stderr).not.toMatch(/looks like you are running TensorFlow\.js/);
   });
 
-  it.skipIf(!existsSync(images))('stylize: one "backend:" line, no native noise; --log-level debug lets it through', async () => {
+  it('stylize: one "backend:" line, no native noise; --log-level debug lets it through', async (ctx) => {
+    const missing = sharedMissing('images/tubingen.jpg', 'images/starry_night.jpg');
+    if (missing) return ctx.skip(missing);
     const home = tempDir('atelier-noise-');
     const weights = path.join(home, 'w');
     writeTfjsDir(weights, makeRawLayers(16, 4));
-    const args = [path.join(repoRoot, 'bin/atelier.js'), 'stylize', path.join(images, 'tubingen.jpg'), path.join(images, 'starry_night.jpg'), '-o', path.join(home, 'o.png')];
+    const args = [path.join(repoRoot, 'bin/atelier.js'), 'stylize', sharedPath('images/tubingen.jpg'), sharedPath('images/starry_night.jpg'), '-o', path.join(home, 'o.png')];
     const flags = ['--size', '32', '--iterations', '1', '--weights', weights, '--backend', 'auto'];
     const quiet = await run(process.execPath, [...args, ...flags], { cwd: repoRoot, env: { ...process.env, ATELIER_HOME: home, ATELIER_LOG_LEVEL: 'info' } });
     expect(quiet.stderr).not.toMatch(DAWN_NOISE);

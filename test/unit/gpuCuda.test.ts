@@ -6,10 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { CUDA_PROVIDER_LIBRARIES, CUDA_SYSTEM_LIBRARIES, describeMissing, missingCudaPieces } from '../../companion/src/engine/runtime/backends/cudaLibraries.js';
 import { initBackend } from '../../companion/src/engine/runtime/backend.js';
 import { installCommand } from '../../companion/src/cli/gpu.js';
+import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
 import { loadOrt, requireOrt } from '../helpers/ortAvailable.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -74,8 +76,12 @@ describe.skipIf(!available.ort)('onnx-cuda without CUDA', () => {
   });
 
   it('the CLI: stylize --backend onnx-cuda exits with one line naming the fix; gpu status says what is missing; a bad runtime is a usage error', async () => {
-    const img = path.join(repoRoot, '../shared/images/tubingen.jpg');
-    const weights = path.join(repoRoot, '../shared/models/vgg19-block1-3');
+    // Generated inputs: the run must stop at the backend, whatever the image and weights.
+    const dir = tempDir('atelier-gpu-in-');
+    const img = path.join(dir, 'in.png');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 80, b: 20 } } }).png().toFile(img);
+    const weights = path.join(dir, 'w');
+    writeTfjsDir(weights, makeRawLayers(4, 2));
     const st = await atelier(['stylize', img, img, '-o', path.join(tempDir('atelier-gpu-out-'), 'o.png'), '--backend', 'onnx-cuda', '--weights', weights, '--size', '32']);
     expect(st.code).not.toBe(0);
     expect(st.stderr.trim().split('\n').filter((l) => l.startsWith('atelier:'))).toHaveLength(1);

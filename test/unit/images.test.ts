@@ -1,9 +1,10 @@
 /** Image I/O: decoding every supported format, EXIF, alpha, error codes, tensors, PNG encoding, resizing. */
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import {
@@ -21,7 +22,6 @@ import {
 const dir = mkdtempSync(path.join(tmpdir(), 'atelier-images-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SHARED_IMAGES = path.resolve(import.meta.dirname, '../../../shared/images');
 
 /** A w x h RGB gradient whose pixel (x,y) is (x*40, y*40, 100). */
 function gradient(w: number, h: number): Buffer {
@@ -122,9 +122,9 @@ describe('decodeImage: formats', () => {
   });
 
   it('reads a real photo from ../shared when present', async (ctx) => {
-    const file = path.join(SHARED_IMAGES, 'tubingen.jpg');
-    if (!existsSync(file)) return ctx.skip(`${file} absent`);
-    const img = await readImageFile(file);
+    const missing = sharedMissing('images/tubingen.jpg');
+    if (missing) return ctx.skip(missing);
+    const img = await readImageFile(sharedPath('images/tubingen.jpg'));
     expect(img.width * img.height * 3).toBe(img.rgb.length);
     expect(img.alpha).toBeNull();
   });

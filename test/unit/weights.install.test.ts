@@ -17,13 +17,14 @@ import {
   type InstallOptions,
 } from '../../companion/src/weights/index.js';
 import { makeRawLayers, writeKerasH5, writeTfjsDir } from '../helpers/kerasH5.js';
+import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'atelier-install-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let homes = 0;
 const newHome = (): string => path.join(root, `home${homes++}`);
 
-const SHARED_H5 = path.resolve(import.meta.dirname, '../../../shared/models/vgg19-block1-3/vgg19_block1-3_notop.h5');
+const SHARED_H5 = sharedPath('models/vgg19-block1-3/vgg19_block1-3_notop.h5');
 
 /** What the test server does; reset before each test. */
 interface ServerMode {
@@ -268,7 +269,8 @@ describe('installWeights from local files', () => {
   });
 
   it('installs the real block1-3 .h5 from ../shared when present', async (ctx) => {
-    if (!existsSync(SHARED_H5)) return ctx.skip(`real weights absent: ${SHARED_H5}`);
+    const missing = sharedMissing('models/vgg19-block1-3/vgg19_block1-3_notop.h5');
+    if (missing) return ctx.skip(missing);
     const home = newHome();
     const r = await installWeights({ from: SHARED_H5, home, log: () => {} });
     expect(r.layers).toHaveLength(8);

@@ -1,5 +1,5 @@
 /** Weights loading: real Keras .h5 vs TF.js files from ../shared, and validation errors on generated files. */
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,11 @@ import {
   type RawLayer,
 } from '../../companion/src/weights/index.js';
 import { makeRawLayers, writeKerasH5, writeTfjsDir } from '../helpers/kerasH5.js';
+import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 
-const SHARED_MODEL = path.resolve(import.meta.dirname, '../../../shared/models/vgg19-block1-3');
+const SHARED_MODEL = sharedPath('models/vgg19-block1-3');
 const SHARED_H5 = path.join(SHARED_MODEL, 'vgg19_block1-3_notop.h5');
-const hasShared = existsSync(SHARED_H5) && existsSync(path.join(SHARED_MODEL, 'model.json'));
+const sharedAbsent = sharedMissing('models/vgg19-block1-3/vgg19_block1-3_notop.h5', 'models/vgg19-block1-3/model.json');
 
 const dir = mkdtempSync(path.join(tmpdir(), 'atelier-weights-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ async function h5With(layers: RawLayer[], opts: Parameters<typeof writeKerasH5>[
 
 describe('real VGG-19 block1-3 weights from ../shared', () => {
   it('the .h5 and TF.js loaders give identical tensors with the right shapes', async (ctx) => {
-    if (!hasShared) return ctx.skip(`real weights absent: ${SHARED_MODEL}`);
+    if (sharedAbsent) return ctx.skip(sharedAbsent);
     const base = tf.memory().numTensors;
     const h5 = await loadWeights(SHARED_H5);
     const js = await loadWeights(SHARED_MODEL);

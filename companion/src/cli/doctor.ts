@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { Option, type Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import type { BackendCheck } from '../doctor.js';
-import type { ConcreteBackend } from '../engine/runtime/backend.js';
+import type { ConcreteBackend } from '../engine/contract.js';
 import { dataDirOption } from './dataDirOption.js';
 import { intOption } from './parsers.js';
 import { UsageError } from './usageError.js';

@@ -22,7 +22,7 @@ export function installCommand(runtime: keyof typeof GPU_RUNTIMES, ortPackageDir
 }
 
 async function missingNow(): Promise<string[]> {
-  const [{ ortBindingDir }, { missingCudaPieces, describeMissing }] = await Promise.all([import('../engine/runtime/backends/onnx.js'), import('../engine/runtime/backends/cudaLibraries.js')]);
+  const { ortBindingDir, missingCudaPieces, describeMissing } = await import('../engine/index.js');
   const missing = missingCudaPieces(ortBindingDir());
   return missing.length ? [describeMissing(missing)] : [];
 }

@@ -1,5 +1,5 @@
 /** A one-line progress bar for long runs on a terminal; plain occasional lines when not a TTY. */
-import type { Progress } from '../engine/types.js';
+import type { Progress } from '../engine/contract.js';
 
 /** Formats seconds as `1m05s` / `42s`. */
 export function formatDuration(seconds: number): string {

@@ -9,8 +9,7 @@ import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import { DEFAULT_PORT } from '../../../shared/protocol.js';
 import { UsageError } from './usageError.js';
-import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
-import { DEFAULT_BUDGETS } from '../engine/evaluate/tiling.js';
+import { BACKEND_NAMES, DEFAULT_BUDGETS } from '../engine/contract.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import type { OpenedEngine } from '../openEngine.js';
@@ -161,7 +160,7 @@ async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Pr
   ]);
   try {
     // The weights installed in the data dir the token and presets use (--data-dir, else $ATELIER_HOME, else ~/.atelier).
-    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, dataDir: resolveDataDir(flags.dataDir), interactive: false, showNativeOutput: showNativeOutput(flags.logLevel), log });
+    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, dataDir: resolveDataDir(flags.dataDir), showNativeOutput: showNativeOutput(flags.logLevel), log });
   } catch (err) {
     if (err instanceof WeightsMissingError) throw new UsageError(err.message.split('\n')[0], 1);
     throw err;
@@ -187,7 +186,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     import('../log.js'),
     import('../presets/service.js'),
   ]);
-  const { measureSpeed } = await import('../engine/evaluate/speed.js');
+  const { measureSpeed } = await import('../engine/index.js');
   const logger = createLogger({ level: flags.logLevel });
   const dataDir = resolveDataDir(flags.dataDir);
   const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));

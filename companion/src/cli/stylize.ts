@@ -4,8 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { UsageError } from './usageError.js';
-import { BACKEND_NAMES } from '../engine/runtime/backendNames.js';
-import { DEFAULT_BUDGETS } from '../engine/evaluate/tiling.js';
+import { BACKEND_NAMES, DEFAULT_BUDGETS } from '../engine/contract.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
 import { blendLengthError, DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
@@ -139,18 +138,19 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
   const initImage = initIsFile ? await readInput(flags.init!, 'init image') : undefined;
 
   // The engine (TF.js, ONNX Runtime, Dawn) and sharp load only now, so other verbs start fast.
-  const [{ encodePng }, { stylizeToPng }, { EngineError, CancelledError }, { openEngine }, { showNativeOutput }] = await Promise.all([
+  const [{ encodePng }, { stylizeToPng }, { EngineError, CancelledError }, { openEngine }, { showNativeOutput }, { confirm }] = await Promise.all([
     import('../io/images.js'),
     import('../pipeline.js'),
-    import('../engine/errors.js'),
+    import('../engine/contract.js'),
     import('../openEngine.js'),
     import('../nativeOutput.js'),
+    import('./confirm.js'),
   ]);
 
   const engine = await openEngine({
     backend: flags.backend,
     weightsPath: flags.weights,
-    interactive: !flags.json && process.stdin.isTTY === true && process.stderr.isTTY === true,
+    confirmDownload: !flags.json && process.stdin.isTTY === true && process.stderr.isTTY === true ? confirm : undefined,
     assumeYes: flags.yes === true,
     showNativeOutput: showNativeOutput(),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -1,7 +1,6 @@
 /** What `createApp` is built from: the engine, auth, limits, and optional team presets. */
-import type { OrtRuntime } from '../engine/evaluate/onnx/ortRuntime.js';
+import type { OrtRuntime, Vgg19 } from '../engine/index.js';
 import type { Logger } from 'pino';
-import type { Vgg19 } from '../engine/network/vgg19.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import type { RetentionOptions } from '../jobs/retention.js';
 import type { PresetsStore } from '../presets/contract.js';

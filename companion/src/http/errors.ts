@@ -8,7 +8,7 @@ import multer from 'multer';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { describeZodError } from '../../../shared/describeZodError.js';
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../engine/contract.js';
 import { ImageError } from '../io/images.js';
 import { JobTooLargeError } from '../jobs/pixelBudget.js';
 import { QueueClosedError, QueueFullError } from '../jobs/queue.js';

@@ -6,9 +6,7 @@
 import { Router, type Request } from 'express';
 import { blendLengthError, paramsObjectSchema, stylizeParamsSchema, type StylizeParams } from '../../../shared/params.js';
 import { createJobFieldsSchema, type CreateJobResponse } from '../../../shared/protocol.js';
-import { resolveLayers } from '../engine/loss/resolveLayers.js';
-import { planScales } from '../engine/schedule/sizePlan.js';
-import type { Vgg19 } from '../engine/network/vgg19.js';
+import { planScales, resolveLayers, type Vgg19 } from '../engine/index.js';
 import { decodeImage, readImageHeader, type DecodedImage } from '../io/images.js';
 import { isTerminal, Job } from '../jobs/job.js';
 import type { PixelBudget } from '../jobs/pixelBudget.js';

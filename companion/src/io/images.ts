@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import type { Size } from '../engine/image/resize.js';
+import type { Size } from '../../../shared/size.js';
 import { DEFAULT_MAX_PIXELS } from './pixelLimit.js';
 
 /** A decoded 8-bit image: RGB plus an optional separate alpha plane. */

@@ -5,7 +5,7 @@
  * start before that team's, rule 3).
  */
 import type { Logger } from 'pino';
-import { CancelledError } from '../engine/errors.js';
+import { CancelledError } from '../engine/contract.js';
 import { DurationModel, jobWork } from './estimate.js';
 import { Claims, contenders, fairShare, RoundRobin } from './fairness.js';
 import { isTerminal, type Job, type JobError, type JobResult } from './job.js';

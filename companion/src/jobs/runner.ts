@@ -3,30 +3,22 @@
  * StyleTargetCache (style Grams computed once per job), with progress and small PNG previews
  * forwarded to the job, and each result encoded as PNG with the content's alpha re-applied.
  */
-import type { OrtRuntime } from '../engine/evaluate/onnx/ortRuntime.js';
+import { CancelledError, EngineError, createStyleTargetCache, type OrtRuntime, type Preview, type Progress, type Vgg19 } from '../engine/index.js';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { EngineError, CancelledError } from '../engine/errors.js';
-import { createStyleTargetCache } from '../engine/loss/styleTargets.js';
-import type { Progress } from '../engine/types.js';
-import type { Vgg19 } from '../engine/network/vgg19.js';
-import { PREVIEW_MAX_SIDE } from '../engine/image/preview.js';
-import { fitLongerSide } from '../engine/image/resize.js';
-import { ImageError, resizeDecoded, type DecodedImage } from '../io/images.js';
+import { ImageError } from '../io/images.js';
 import { encodeRgbPngSync } from './previewPng.js';
 import { stylizeToPng } from '../pipeline.js';
 import type { JobProgress } from '../../../shared/protocol.js';
 import type { Job, JobError, JobResult } from './job.js';
 import type { JobRunner } from './queue.js';
 
-/** Encodes an engine preview as a base64 PNG no larger than PREVIEW_MAX_SIDE; synchronous for the usual small preview. */
-export function encodePreview(p: { width: number; height: number; rgb: Uint8Array }): string | Promise<string> {
-  const longer = Math.max(p.width, p.height);
-  if (longer <= PREVIEW_MAX_SIDE) return encodeRgbPngSync(p.width, p.height, p.rgb).toString('base64');
-  const img: DecodedImage = { width: p.width, height: p.height, rgb: p.rgb, alpha: null };
-  return resizeDecoded(img, fitLongerSide(p, PREVIEW_MAX_SIDE)).then((r) =>
-    encodeRgbPngSync(r.width, r.height, r.rgb).toString('base64'),
-  );
+/**
+ * Encodes an engine preview as a base64 PNG, synchronously, so that its event is written before
+ * the next evaluation (the engine's previews are already at most PREVIEW_MAX_SIDE: engine/image/preview.ts).
+ */
+export function encodePreview(p: Preview): string {
+  return encodeRgbPngSync(p.width, p.height, p.rgb).toString('base64');
 }
 
 /** Maps whatever a job threw to the error clients see (details of unexpected errors go to the log only). */
@@ -76,9 +68,6 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
     const cache = createStyleTargetCache();
     const jobStart = performance.now();
     const results: JobResult[] = [];
-    // Previews are encoded asynchronously; chaining keeps events in order.
-    let events: Promise<void> = Promise.resolve();
-    let pending = false;
     try {
       for (let i = 0; i < input.contents.length; i++) {
         if (signal.aborted) throw new CancelledError();
@@ -96,37 +85,17 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
           signal,
           onProgress: (p) => {
             const progress = jobProgress(p, item, input.contents.length, itemStart, jobStart);
-            let preview: string | Promise<string> | undefined;
+            let preview: string | undefined;
             try {
               preview = p.preview ? encodePreview(p.preview) : undefined;
             } catch (err) {
               logger?.warn({ err, job: job.id }, 'preview encoding failed');
             }
-            // Published at once when nothing is pending, so the event is written before the next evaluation.
-            if (typeof preview !== 'object' && !pending) {
-              job.report(progress, preview);
-              return;
-            }
-            const encoded = preview;
-            if (encoded instanceof Promise) encoded.catch(() => undefined); // awaited below; never unhandled
-            events = events.then(async () => {
-              try {
-                job.report(progress, await encoded);
-              } catch (err) {
-                logger?.warn({ err, job: job.id }, 'preview encoding failed');
-                job.report(progress);
-              }
-            });
-            pending = true;
-            const tail = events;
-            void tail.then(() => {
-              if (events === tail) pending = false;
-            });
+            job.report(progress, preview);
           },
         });
         results.push({ png: r.png, width: r.width, height: r.height });
       }
-      await events;
       return results;
     } finally {
       cache.dispose();

@@ -1,5 +1,5 @@
 /** Errors of weights loading and installation, with stable codes (they are EngineErrors for the CLI/HTTP mappers). */
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../engine/contract.js';
 import { atelierCommand } from '../packageRoot.js';
 
 /** Stable codes of `WeightsError`. */

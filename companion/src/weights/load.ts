@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { VggWeights } from '../engine/types.js';
+import type { VggWeights } from '../engine/contract.js';
 import { WeightsError } from './errors.js';
 import { isHdf5File, readKerasH5 } from './h5.js';
 import { readTfjsLayers } from './tfjsLayers.js';

@@ -2,7 +2,7 @@
  * Format-independent checks on VGG-19 weights read from a file: known layer names, 3x3 kernels,
  * channels that chain from the RGB input, VGG-19 order without gaps, finite values.
  */
-import { VGG19_LAYERS } from '../engine/network/layers.js';
+import { VGG19_LAYERS } from '../engine/contract.js';
 import { WeightsError } from './errors.js';
 
 /** One convolution layer as read from a file, before it becomes tensors. */

@@ -14,9 +14,11 @@ import type { Vgg19 } from '../network/vgg19.js';
 /** The probe's image side: small enough to measure in well under a second on a CPU. */
 export const SPEED_REFERENCE_SIDE = 128;
 
-/** Measures the speed: one warm-up evaluation, then the fastest of `samples` timed ones. */
-export async function measureSpeed(model: Vgg19, samples = 2, runtime?: OrtRuntime): Promise<MeasuredSpeed> {
-  const side = SPEED_REFERENCE_SIDE;
+/**
+ * Measures the speed on a side² image (SPEED_REFERENCE_SIDE by default; doctor's check uses its
+ * own side): one warm-up evaluation, then the fastest of `samples` timed ones.
+ */
+export async function measureSpeed(model: Vgg19, samples = 2, runtime?: OrtRuntime, side = SPEED_REFERENCE_SIDE): Promise<MeasuredSpeed> {
   const [content, style] = tf.tidy(() => [tf.randomUniform([side, side, 3], 0, 255, 'float32', 1), tf.randomUniform([side, side, 3], 0, 255, 'float32', 2)] as tf.Tensor3D[]);
   const x = tf.expandDims(content, 0) as tf.Tensor4D;
   const objective = await createScaleObjective(model, { content, styles: [style], params: parseStylizeParams({ size: side }) }, runtime);

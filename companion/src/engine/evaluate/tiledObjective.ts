@@ -7,23 +7,25 @@
  * - pass 1 runs the forward pass on each tile's crop (interior + halo, tiling.ts), keeps the
  *   features of the tile's INTERIOR at each used layer and accumulates Σ FᵀF per style layer and
  *   Σ (F − F_c)² per content layer; then G_l = ΣFᵀF·gramScale and every term is as untiled;
- * - pass 2 recomputes each crop's forward pass and backpropagates a surrogate whose gradient is the
- *   global loss gradient restricted to the interior: for style, dF_int = F_int·(K_l + K_lᵀ) with
- *   K_l = styleSeedScale·(G_l − A_l)·gramScale from the GLOBAL G_l (as ops.gram's gradient); for
- *   content the weighted content term on the interior; for TV the tile's own share of the neighbour
- *   differences. The crop's gradient (halo included) is added into the full-size gradient, which
- *   is accumulated on the device (padded into place and added: no synchronous read-back, which
- *   WebGPU in Node cannot do).
+ * - the head makes the terms and each style layer's seed matrix S_l from the GLOBAL G_l, and TV's
+ *   term and gradient on the whole image (a few image-sized ops, as ONNX Runtime's tiling does);
+ * - pass 2 recomputes each crop's forward pass and seeds its backward pass, at the interior's
+ *   positions, with the terms' hand-written gradients (loss/terms.ts: content contentSeedScale·
+ *   (F − F(c)), style F·S_l). The crop's gradient (halo included) is added into the full-size
+ *   gradient, which is accumulated on the device (padded into place and added: no synchronous
+ *   read-back, which WebGPU in Node cannot do).
  *
  * Content targets (the content image's interior features per tile) are kept on the host; the
  * style Grams go through the style-target cache, tile by tile when the style image exceeds a tile.
  */
 import * as tf from '@tensorflow/tfjs';
-import { contentMeanScale, describeLoss, gramScale, styleMeanScale, styleSeedScale, TERMS, termWeights, TV_PIXEL_SCALE, tvMeanScale } from '../loss/description.js';
+import { describeLoss, gramScale, TERMS, termWeights } from '../loss/description.js';
+import { contentSeed, contentSquares, contentTerm, styleHead, styleSeed, totalVariation } from '../loss/terms.js';
+import { tfjsOps } from '../loss/tfjsOps.js';
 import { preprocess } from '../network/preprocess.js';
 import { resolveLayers } from '../loss/resolveLayers.js';
 import { blendedStyleTargets, tfjsGrams } from '../loss/styleTargets.js';
-import { throwIfAborted, yieldToEventLoop } from '../cancel.js';
+import { checkpoint, throwIfAborted } from '../cancel.js';
 import { interiorAt, planTiles, poolsBefore, type Tile } from './tiling.js';
 import { sizedObjective, type Evaluation, type Objective, type ObjectiveOptions } from './objective.js';
 import type { Vgg19 } from '../network/vgg19.js';
@@ -49,54 +51,24 @@ function crop(x: tf.Tensor4D, t: Tile): tf.Tensor4D {
   return tf.slice(x, [0, t.cy0, t.cx0, 0], [1, t.cy1 - t.cy0, t.cx1 - t.cx0, 3]);
 }
 
-/** FᵀF (unnormalised) of features [1,h,w,C], with an explicit transpose (see ops.ts). */
+/** FᵀF (unnormalised) of features [1,h,w,C]: the terms' Gram sum. */
 function gramSum(f: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const m = tf.reshape(f, [-1, f.shape[3]]) as tf.Tensor2D;
-    return tf.matMul(tf.transpose(m), m);
-  });
+  return tf.tidy(() => tfjsOps.gramSum(tfjsOps.featureMatrix(f)) as tf.Tensor2D);
 }
 
 /**
- * The TV neighbour differences owned by the tile (pixel (i,j) owns its right and lower
- * differences), summed, unnormalised, from the crop of an RGB 0..255 image.
+ * A scalar whose gradient with respect to f is seedOf(f) (times the incoming scalar): how pass 2
+ * seeds the backward pass of a crop with the terms' hand-written gradients (terms.ts) at the
+ * positions the tile owns. Its value is 0 (only the gradient is used).
  */
-function tvShare(cropped: tf.Tensor4D, t: Tile, h: number, w: number): tf.Scalar {
-  return tf.tidy(() => {
-    const ownH = t.y1 - t.y0;
-    const ownW = t.x1 - t.x0;
-    const eh = Math.min(t.y1 + 1, h) - t.y0;
-    const ew = Math.min(t.x1 + 1, w) - t.x0;
-    const y = tf.mul(tf.slice(cropped, [0, t.y0 - t.cy0, t.x0 - t.cx0, 0], [1, eh, ew, 3]), TV_PIXEL_SCALE);
-    let sum = tf.scalar(0);
-    if (ew > 1) {
-      const dx = tf.sub(tf.slice(y, [0, 0, 1, 0], [1, ownH, ew - 1, 3]), tf.slice(y, [0, 0, 0, 0], [1, ownH, ew - 1, 3]));
-      sum = tf.add(sum, tf.sum(tf.square(dx)));
-    }
-    if (eh > 1) {
-      const dy = tf.sub(tf.slice(y, [0, 1, 0, 0], [1, eh - 1, ownW, 3]), tf.slice(y, [0, 0, 0, 0], [1, eh - 1, ownW, 3]));
-      sum = tf.add(sum, tf.sum(tf.square(dy)));
-    }
-    return sum as tf.Scalar;
-  });
-}
-
-/**
- * A scalar whose gradient with respect to f [1,h,w,C] is f·S (S a constant C×C matrix): the exact
- * style gradient of ops.gram with S = (dG + dGᵀ)/N. Its value is 0 (only the gradient is used).
- */
-function styleSeed(f: tf.Tensor4D, s: tf.Tensor2D): tf.Scalar {
+function seeded(f: tf.Tensor4D, seedOf: (f: tf.Tensor4D) => tf.Tensor): tf.Scalar {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     save([input]);
     return {
       value: tf.scalar(0),
-      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const v = saved[0] as tf.Tensor4D;
-        const m = tf.reshape(v, [-1, v.shape[3]]) as tf.Tensor2D;
-        // dy is a scalar: scale the C×C matrix, not the n×C product.
-        return [tf.reshape(tf.matMul(m, tf.mul(s, dy)), v.shape)];
-      },
+      // dy is a scalar (1 here): scale the seed by it.
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => [tf.mul(seedOf(saved[0] as tf.Tensor4D), dy)],
     };
   });
   return op(f) as tf.Scalar;
@@ -140,6 +112,28 @@ export function tiledGrams(model: Vgg19, image: tf.Tensor4D, layers: string[], p
   }
 }
 
+/** The content targets F_l(c) on each tile's interior, kept on the host (one map per tile). */
+async function hostContentTargets(model: Vgg19, content: tf.Tensor3D, tiles: Tile[], layers: string[], levels: Map<string, number>, pooling: Pooling): Promise<Array<Map<string, HostFeatures>>> {
+  const contentTargets: Array<Map<string, HostFeatures>> = [];
+  const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
+  try {
+    for (const t of tiles) {
+      // tidy returns plain objects, not Maps: go through a record.
+      const feats = tf.tidy(() => Object.fromEntries(interiorFeatures(model.features(preprocess(crop(content4, t)), layers, pooling), t, levels)));
+      const host = new Map<string, HostFeatures>();
+      try {
+        for (const [l, f] of Object.entries(feats)) host.set(l, { data: (await f.data()) as Float32Array, shape: f.shape as HostFeatures['shape'] });
+      } finally {
+        tf.dispose(Object.values(feats));
+      }
+      contentTargets.push(host);
+    }
+    return contentTargets;
+  } finally {
+    content4.dispose();
+  }
+}
+
 /** Precomputes the targets tile by tile and returns the tiled objective (same contract as createObjective). */
 export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOptions): Promise<Objective> {
   const { params, content, tile, signal } = opts;
@@ -157,38 +151,13 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
   const style = await blendedStyleTargets(model, { styles: opts.styles, params, height, width, layers: plan.style, cache: opts.styleTargets, gramsOf });
   const targets = style.grams;
   try {
-
-    // Content targets F_l(c) on each tile's interior, kept on the host.
-    const contentTargets: Array<Map<string, HostFeatures>> = [];
-    const content4 = tf.expandDims(content, 0) as tf.Tensor4D;
-    try {
-      for (const t of tiles) {
-        // tidy returns plain objects, not Maps: go through a record.
-        const feats = tf.tidy(() => Object.fromEntries(interiorFeatures(model.features(preprocess(crop(content4, t)), plan.content, params.pooling), t, levels)));
-        const host = new Map<string, HostFeatures>();
-        try {
-          for (const [l, f] of Object.entries(feats)) host.set(l, { data: (await f.data()) as Float32Array, shape: f.shape as HostFeatures['shape'] });
-        } finally {
-          tf.dispose(Object.values(feats));
-        }
-        contentTargets.push(host);
-      }
-    } finally {
-      content4.dispose();
-    }
+    const contentTargets = await hostContentTargets(model, content, tiles, plan.content, levels, params.pooling);
     const hostTensor = (h: HostFeatures) => tf.tensor4d(h.data, h.shape);
 
-    /** Pass 1: Σ FᵀF per style layer and Σ (F − F_c)² per content layer, and the TV sum. */
-    /** Between tiles: lets an abort arrive (a cancel over HTTP, Ctrl-C) and honours it. */
-    async function checkpoint(): Promise<void> {
-      await yieldToEventLoop();
-      throwIfAborted(signal);
-    }
-
-    async function pass1(x: tf.Tensor4D): Promise<{ sums: Map<string, tf.Tensor2D>; contentSq: Map<string, tf.Scalar>; tvSum: tf.Scalar }> {
+    /** Pass 1: Σ FᵀF per style layer and Σ (F − F_c)² per content layer, over the positions each tile owns. */
+    async function pass1(x: tf.Tensor4D): Promise<{ sums: Map<string, tf.Tensor2D>; contentSq: Map<string, tf.Scalar> }> {
       const sums = new Map<string, tf.Tensor2D>();
       const contentSq = new Map<string, tf.Scalar>();
-      let tvSum = tf.scalar(0);
       const accumulate = <T extends tf.Tensor>(acc: Map<string, T>, key: string, value: T) => {
         const prev = acc.get(key);
         acc.set(key, tf.keep(prev ? (tf.add(prev, value) as T) : value));
@@ -196,23 +165,19 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
       };
       try {
         for (const [i, t] of tiles.entries()) {
-          if (i > 0) await checkpoint();
+          if (i > 0) await checkpoint(signal);
           tf.tidy(() => {
-            const cropped = crop(x, t);
-            const feats = interiorFeatures(model.features(preprocess(cropped), layers, params.pooling), t, levels);
+            const feats = interiorFeatures(model.features(preprocess(crop(x, t)), layers, params.pooling), t, levels);
             for (const l of plan.style) if (feats.has(l)) accumulate(sums, l, gramSum(feats.get(l)!));
             for (const l of plan.content) {
               const target = contentTargets[i].get(l);
-              if (target) accumulate(contentSq, l, tf.sum(tf.squaredDifference(feats.get(l)!, hostTensor(target))) as tf.Scalar);
+              if (target) accumulate(contentSq, l, contentSquares(tfjsOps, feats.get(l)!, hostTensor(target)).squares as tf.Scalar);
             }
-            const prev = tvSum;
-            tvSum = tf.keep(tf.add(prev, tvShare(cropped, t, height, width)));
-            prev.dispose();
           });
         }
-        return { sums, contentSq, tvSum };
+        return { sums, contentSq };
       } catch (err) {
-        tf.dispose([...sums.values(), ...contentSq.values(), tvSum]);
+        tf.dispose([...sums.values(), ...contentSq.values()]);
         throw err;
       }
     }
@@ -220,81 +185,73 @@ export async function createTiledObjective(model: Vgg19, opts: TiledObjectiveOpt
     return sizedObjective({ height, width, layers: plan }, {
       async evaluate(x) {
         throwIfAborted(signal);
-        const { sums, contentSq, tvSum } = await pass1(x);
-        // Global terms and, per style layer, S_l = K_l + K_lᵀ with K_l = β·v_l·2(G_l − A_l)/C_l² / N_l.
+        const { sums, contentSq } = await pass1(x);
+        // Global terms and, per style layer, the seed matrix S_l from the GLOBAL G_l (terms.ts's styleHead).
         const seeds = new Map<string, tf.Tensor2D>();
         let terms: Evaluation['terms'] | undefined;
         let total: tf.Scalar | undefined;
+        let grad: tf.Tensor4D | undefined;
         try {
-          const styleParts: tf.Scalar[] = [];
-          tf.tidy(() => {
-            loss.style.forEach(({ layer: l, weight }) => {
-              const c = targets.get(l)!.shape[0];
-              const scale = gramScale(positions(l), c);
-              const diff = tf.sub(tf.mul(sums.get(l)!, scale), targets.get(l)!);
-              styleParts.push(tf.keep(tf.mul(tf.sum(tf.square(diff)), weight * styleMeanScale(c))) as tf.Scalar);
-              const k = tf.mul(diff, styleSeedScale(loss, weight, c) * scale);
-              seeds.set(l, tf.keep(tf.add(k, tf.transpose(k))) as tf.Tensor2D);
+          const parts = tf.tidy(() => {
+            const styleParts = loss.style.map(({ layer: l, weight }) => {
+              const head = styleHead(tfjsOps, loss, sums.get(l)!, targets.get(l)!, weight, positions(l), targets.get(l)!.shape[0]);
+              seeds.set(l, tf.keep(head.seedMatrix as tf.Tensor2D));
+              return head.term;
             });
+            const contentParts = loss.content.map(({ layer: l, weight }) => {
+              const sq = contentSq.get(l);
+              if (!sq) return tf.scalar(0);
+              return contentTerm(tfjsOps, sq, weight, positions(l), contentTargets.find((m) => m.has(l))!.get(l)!.shape[3]);
+            });
+            // TV on the whole image, as ONNX Runtime's tiling does: its gradient starts the image's gradient.
+            const tv = totalVariation(tfjsOps, loss, x, height, width);
+            const t = { content: tf.addN(contentParts) as tf.Scalar, style: tf.addN(styleParts) as tf.Scalar, tv: tv.tv as tf.Scalar };
+            return { ...t, total: tf.addN(TERMS.map((k) => tf.mul(t[k], weights[k]))) as tf.Scalar, grad: (tv.grad ?? tf.zerosLike(x)) as tf.Tensor4D };
           });
-          const contentParts = loss.content.map(({ layer: l, weight }) => {
-            const sq = contentSq.get(l);
-            if (!sq) return tf.scalar(0);
-            const c = contentTargets.find((m) => m.has(l))!.get(l)!.shape[3];
-            return tf.mul(sq, weight * contentMeanScale(positions(l), c)) as tf.Scalar;
-          });
-          const style = tf.addN(styleParts) as tf.Scalar;
-          const contentTerm = tf.addN(contentParts) as tf.Scalar;
-          const tv = tf.mul(tvSum, tvMeanScale(height, width)) as tf.Scalar;
-          tf.dispose([...styleParts, ...contentParts]);
-          terms = { content: contentTerm, style, tv };
-          total = tf.tidy(() => tf.addN(TERMS.map((k) => tf.mul(terms![k], weights[k]))) as tf.Scalar);
+          terms = { content: parts.content, style: parts.style, tv: parts.tv };
+          total = parts.total;
+          grad = parts.grad;
+        } catch (err) {
+          tf.dispose([...seeds.values()]);
+          throw err;
         } finally {
-          tf.dispose([...sums.values(), ...contentSq.values(), tvSum]);
+          tf.dispose([...sums.values(), ...contentSq.values()]);
         }
 
-        // Pass 2: per tile, backpropagate the interior's share of the global gradient.
+        // Pass 2: per tile, backpropagate the owned positions' share of the global gradient.
         try {
-          let grad: tf.Tensor4D = tf.zeros([1, height, width, 3]);
           for (const [i, t] of tiles.entries()) {
-            try {
-              await checkpoint();
-            } catch (err) {
-              grad.dispose();
-              throw err;
-            }
+            await checkpoint(signal);
             const hostTargets = new Map([...contentTargets[i]].map(([l, h]) => [l, hostTensor(h)]));
             try {
               const g = tf.tidy(() =>
                 tf.grad((input: tf.Tensor) => {
-                  const cropped = input as tf.Tensor4D;
-                  const feats = interiorFeatures(model.features(preprocess(cropped), layers, params.pooling), t, levels);
-                  const parts: tf.Scalar[] = [tf.mul(tvShare(cropped, t, height, width), weights.tv * tvMeanScale(height, width))];
-                  for (const l of plan.style) if (feats.has(l)) parts.push(styleSeed(feats.get(l)!, seeds.get(l)!));
-                  // The content term on the interior, weighted as in the total: its gradient is the global one there.
+                  const feats = interiorFeatures(model.features(preprocess(input as tf.Tensor4D), layers, params.pooling), t, levels);
+                  const parts: tf.Scalar[] = [tf.scalar(0)];
+                  for (const l of plan.style) {
+                    const seed = seeds.get(l)!;
+                    if (feats.has(l)) parts.push(seeded(feats.get(l)!, (f) => styleSeed(tfjsOps, seed, tfjsOps.featureMatrix(f), f)));
+                  }
                   loss.content.forEach(({ layer: l, weight }) => {
                     const target = hostTargets.get(l);
                     if (!target) return;
-                    parts.push(tf.mul(tf.sum(tf.squaredDifference(feats.get(l)!, target)), weights.content * weight * contentMeanScale(positions(l), target.shape[3])));
+                    const seedOf = (f: tf.Tensor4D) => contentSeed(tfjsOps, loss, contentSquares(tfjsOps, f, target).diff, weight, positions(l), target.shape[3]);
+                    parts.push(seeded(feats.get(l)!, seedOf));
                   });
                   return tf.addN(parts) as tf.Scalar;
                 })(crop(x, t)),
               );
-              const prev = grad;
-              grad = tf.tidy(() => tf.add(prev, tf.pad(g, [[0, 0], [t.cy0, height - t.cy1], [t.cx0, width - t.cx1], [0, 0]])));
+              const prev: tf.Tensor4D = grad!;
+              grad = tf.tidy((): tf.Tensor4D => tf.add(prev, tf.pad(g, [[0, 0], [t.cy0, height - t.cy1], [t.cx0, width - t.cx1], [0, 0]])));
               prev.dispose();
               g.dispose();
-            } catch (err) {
-              grad.dispose();
-              throw err;
             } finally {
               tf.dispose([...hostTargets.values()]);
             }
           }
-          return { loss: total!, grad, terms: terms! };
+          return { loss: total!, grad: grad!, terms: terms! };
         } catch (err) {
-          if (total) total.dispose();
-          if (terms) tf.dispose([terms.content, terms.style, terms.tv]);
+          tf.dispose([total!, grad!, terms!.content, terms!.style, terms!.tv]);
           throw err;
         } finally {
           tf.dispose([...seeds.values()]);

@@ -1,15 +1,8 @@
-/**
- * Image sizes and resizing of RGB tensors. Sizes travel as one `Size` object, never as two
- * positional numbers, so that height and width cannot be swapped (io/images.ts's resizeDecoded
- * takes the same object).
- */
+/** Image sizes and resizing of RGB tensors (sizes as one `Size` object: ../../../../shared/size.ts). */
 import * as tf from '@tensorflow/tfjs';
+import type { Size } from '../../../../shared/size.js';
 
-/** Height and width of an image, in pixels. */
-export interface Size {
-  height: number;
-  width: number;
-}
+export type { Size };
 
 /** The size of an [H,W,C] or [N,H,W,C] image tensor. */
 export function sizeOf(image: tf.Tensor3D | tf.Tensor4D): Size {

@@ -1,6 +1,6 @@
 /**
  * The ONNX graphs Atelier runs, each composed from the VGG fragments (vggGraph.ts) and the loss
- * fragments (lossGraph.ts), which are generated from the loss description:
+ * terms (../../loss/terms.ts over graphOps.ts), which are generated from the loss description:
  *
  * - buildGatysGraph: the untiled loss and its exact gradient, one graph per image size. Inputs `x`
  *   (NHWC RGB 0..255) and the targets; outputs `content`, `style` (unweighted, layer-weighted sums),
@@ -12,7 +12,9 @@
 import { layerIndex } from '../../network/layers.js';
 import { usedLayers, type LossDescription } from '../../loss/description.js';
 import { GraphBuilder } from './graphBuilder.js';
-import { contentSeed, contentSquares, contentTerm, featureMatrix, gramSum, names, styleHead, styleSeed, totalVariation } from './lossGraph.js';
+import { contentSeed, contentSquares, contentTerm, maskedMatrix, styleHead, styleSeed, totalVariation } from '../../loss/terms.js';
+import { graphOps } from './graphOps.js';
+import { names } from './lossGraph.js';
 import { addBackward, addForward, type GraphKernels, type MaxPoolBackward } from './vggGraph.js';
 
 /** Which layers a set of features spans: the deepest one's VGG19_LAYERS index. */
@@ -59,22 +61,24 @@ export function addGatysLoss(g: GraphBuilder, spec: GatysGraphSpec, target: Targ
   const contentParts = loss.content.map(({ layer, weight }) => {
     const i = layerIndex(layer);
     const [, c, h, w] = fwd.shapes[i];
-    const { diff, squares } = contentSquares(g, fwd.relu[i], target(names.contentTarget(layer), fwd.shapes[i]), layer);
-    seed(i, contentSeed(g, loss, diff, layer, weight, h * w, c));
-    return contentTerm(g, squares, layer, weight, h * w, c);
+    const ops = graphOps(g, `content_${layer}`, fwd.shapes[i]);
+    const { diff, squares } = contentSquares(ops, fwd.relu[i], target(names.contentTarget(layer), fwd.shapes[i]));
+    seed(i, contentSeed(ops, loss, diff, weight, h * w, c));
+    return contentTerm(ops, squares, weight, h * w, c);
   });
   const styleParts = loss.style.map(({ layer, weight }) => {
     const i = layerIndex(layer);
     const [, c, h, w] = fwd.shapes[i];
-    const matrix = featureMatrix(g, fwd.relu[i], fwd.shapes[i], layer);
-    const head = styleHead(g, loss, gramSum(g, matrix, layer), target(names.styleTarget(layer), [c, c]), layer, weight, h * w, c);
-    seed(i, styleSeed(g, head.seedMatrix, matrix, fwd.shapes[i], layer));
+    const ops = graphOps(g, `style_${layer}`, fwd.shapes[i]);
+    const matrix = maskedMatrix(ops, fwd.relu[i]);
+    const head = styleHead(ops, loss, ops.gramSum(matrix), target(names.styleTarget(layer), [c, c]), weight, h * w, c);
+    seed(i, styleSeed(ops, head.seedMatrix, matrix, fwd.relu[i]));
     return head.term;
   });
   const content = g.sum(contentParts, 'content_sum');
   const style = g.sum(styleParts, 'style_sum');
   const features = addBackward(g, fwd, seeds, spec.maxPoolBackward);
-  const tv = totalVariation(g, loss, 'x', height, width);
+  const tv = totalVariation(graphOps(g, 'tv'), loss, 'x', height, width);
   const grad = tv.grad ? g.add('Add', [features, tv.grad], 'grad_total') : features;
   return { content, style, tv: tv.tv, grad };
 }

@@ -1,6 +1,6 @@
 /**
  * A graph under construction: nodes, constants, inputs and outputs, with helpers that name their
- * outputs. The graph fragments (vggGraph.ts, lossGraph.ts) add to one builder; `encode` writes the
+ * outputs. The graph fragments (vggGraph.ts, and the loss terms through graphOps.ts) add to one builder; `encode` writes the
  * ONNX model.
  */
 import { encodeModel, type NodeInit, type TensorInit, type ValueInit } from './protobuf.js';
@@ -38,6 +38,9 @@ export class GraphBuilder {
   };
 
   scalar = (v: number): string => this.constant([], [v]);
+
+  /** A new value name starting with `prefix`, unique in the graph. */
+  fresh = (prefix: string): string => `${prefix}_${this.counter++}`;
 
   /** Declares a float input and returns its name. */
   input = (name: string, dims: number[]): string => {

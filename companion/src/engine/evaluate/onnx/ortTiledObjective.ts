@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layerIndex } from '../../network/layers.js';
 import { gramScale, usedLayers, weightedTotal } from '../../loss/description.js';
 import { sizedObjective, type Objective } from '../objective.js';
-import { throwIfAborted, yieldToEventLoop } from '../../cancel.js';
+import { checkpoint, throwIfAborted } from '../../cancel.js';
 import { interiorAt, planTiles, poolsBefore, type Tile } from '../tiling.js';
 import { buildFeaturesGraph, featuresOutput } from './gatysGraph.js';
 import { addCropInto, cropPixels, interiorMask, interiorOf, levelSize, onCropGrid, type GridFeatures } from './hostTiles.js';
@@ -81,8 +81,7 @@ async function contentTargetsByTile(ctx: OrtContext, pixels: Float32Array, width
   try {
     const out: Array<Map<string, GridFeatures>> = [];
     for (const t of tiles) {
-      await yieldToEventLoop();
-      throwIfAborted(signal);
+      await checkpoint(signal);
       const [ch, cw] = [t.cy1 - t.cy0, t.cx1 - t.cx0];
       out.push(
         await runAndRead(await sessions.get(t), { x: floatTensor(ctx, cropPixels(pixels, width, t), [1, ch, cw, 3]) }, (res) => {
@@ -171,10 +170,6 @@ export async function createOrtTiledObjective(ctx: OrtContext, setup: OrtObjecti
     const tv = await openSession(ctx, buildTvGraph(loss, height, width), { runs: 'repeated', releaseMemory: true });
     sessions.push(tv);
 
-    const checkpoint = async () => {
-      await yieldToEventLoop();
-      throwIfAborted(signal);
-    };
     const masks = maskFeeds(ctx, layers);
     const tileFeeds = (t: Tile, i: number, pixels: Float32Array): Record<string, OrtTensor> => ({
       x: floatTensor(ctx, cropPixels(pixels, width, t), [1, t.cy1 - t.cy0, t.cx1 - t.cx0, 3]),
@@ -191,7 +186,7 @@ export async function createOrtTiledObjective(ctx: OrtContext, setup: OrtObjecti
         const squares = new Map(contentLayers.map((l) => [l, 0]));
         const grams = new Map(styleLayers.map((l) => [l, new Float32Array(size(l).channels ** 2)]));
         for (const [i, t] of tiles.entries()) {
-          await checkpoint();
+          await checkpoint(signal);
           await runAndRead(await pass1.get(t), tileFeeds(t, i, pixels), (out) => {
             for (const l of contentLayers) squares.set(l, squares.get(l)! + scalarOf(out[names.contentSquares(l)]));
             for (const l of styleLayers) addInto(grams.get(l)!, out[names.gramSum(l)].data as Float32Array);
@@ -214,7 +209,7 @@ export async function createOrtTiledObjective(ctx: OrtContext, setup: OrtObjecti
         });
         // 4. Each crop's share of the features' gradient.
         for (const [i, t] of tiles.entries()) {
-          await checkpoint();
+          await checkpoint(signal);
           await runAndRead(await pass2.get(t), { ...tileFeeds(t, i, pixels), ...seeds }, (out) => addCropInto(grad, width, t, out.grad.data as Float32Array));
         }
         const terms = { content, style, tv: tvTerm };

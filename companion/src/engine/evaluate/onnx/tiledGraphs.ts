@@ -17,7 +17,9 @@ import type { LossDescription } from '../../loss/description.js';
 import { poolsBefore } from '../tiling.js';
 import { deepestIndex } from './gatysGraph.js';
 import { GraphBuilder } from './graphBuilder.js';
-import { contentSeed, contentSquares, contentTerm, featureMatrix, gramSum, names, styleHead, styleSeed, totalVariation } from './lossGraph.js';
+import { contentSeed, contentSquares, contentTerm, maskedMatrix, styleHead, styleSeed, totalVariation } from '../../loss/terms.js';
+import { graphOps } from './graphOps.js';
+import { names } from './lossGraph.js';
 import { addBackward, addForward, type Forward, type GraphKernels, type MaxPoolBackward } from './vggGraph.js';
 
 /** Feature positions N_l and channels C_l of a layer over the WHOLE image (the normalisers' N and C). */
@@ -57,13 +59,15 @@ export function buildTilePass1Graph(spec: CropGraphSpec): Uint8Array {
   const mask = addMasks(g, fwd, layers);
   for (const layer of spec.content) {
     const i = layerIndex(layer);
-    const { squares } = contentSquares(g, fwd.relu[i], g.input(names.contentTarget(layer), fwd.shapes[i]), layer, mask(layer));
+    const ops = graphOps(g, `content_${layer}`, fwd.shapes[i]);
+    const { squares } = contentSquares(ops, fwd.relu[i], g.input(names.contentTarget(layer), fwd.shapes[i]), mask(layer));
     g.output(names.contentSquares(layer), squares, []);
   }
   for (const layer of spec.style) {
     const i = layerIndex(layer);
     const c = fwd.shapes[i][1];
-    g.output(names.gramSum(layer), gramSum(g, featureMatrix(g, fwd.relu[i], fwd.shapes[i], layer, mask(layer)), layer), [c, c]);
+    const ops = graphOps(g, `style_${layer}`, fwd.shapes[i]);
+    g.output(names.gramSum(layer), ops.gramSum(maskedMatrix(ops, fwd.relu[i], mask(layer))), [c, c]);
   }
   return g.encode();
 }
@@ -73,12 +77,12 @@ export function buildTileHeadGraph(loss: LossDescription, size: LayerSize): Uint
   const g = new GraphBuilder();
   const contentParts = loss.content.map(({ layer, weight }) => {
     const { positions, channels } = size(layer);
-    return contentTerm(g, g.input(names.contentSquares(layer), []), layer, weight, positions, channels);
+    return contentTerm(graphOps(g, `content_${layer}`), g.input(names.contentSquares(layer), []), weight, positions, channels);
   });
   const styleParts = loss.style.map(({ layer, weight }) => {
     const { positions, channels } = size(layer);
     const sum = g.input(names.gramSum(layer), [channels, channels]);
-    const head = styleHead(g, loss, sum, g.input(names.styleTarget(layer), [channels, channels]), layer, weight, positions, channels);
+    const head = styleHead(graphOps(g, `style_${layer}`), loss, sum, g.input(names.styleTarget(layer), [channels, channels]), weight, positions, channels);
     g.output(names.styleSeed(layer), head.seedMatrix, [channels, channels]);
     return head.term;
   });
@@ -99,14 +103,15 @@ export function buildTilePass2Graph(spec: CropGraphSpec & { loss: LossDescriptio
   for (const { layer, weight } of loss.content.filter((c) => spec.content.includes(c.layer))) {
     const i = layerIndex(layer);
     const { positions, channels } = spec.size(layer);
-    const { diff } = contentSquares(g, fwd.relu[i], g.input(names.contentTarget(layer), fwd.shapes[i]), layer, mask(layer));
-    seed(i, contentSeed(g, loss, diff, layer, weight, positions, channels));
+    const ops = graphOps(g, `content_${layer}`, fwd.shapes[i]);
+    const { diff } = contentSquares(ops, fwd.relu[i], g.input(names.contentTarget(layer), fwd.shapes[i]), mask(layer));
+    seed(i, contentSeed(ops, loss, diff, weight, positions, channels));
   }
   for (const layer of spec.style) {
     const i = layerIndex(layer);
     const c = fwd.shapes[i][1];
-    const matrix = featureMatrix(g, fwd.relu[i], fwd.shapes[i], layer, mask(layer));
-    seed(i, styleSeed(g, g.input(names.styleSeed(layer), [c, c]), matrix, fwd.shapes[i], layer));
+    const ops = graphOps(g, `style_${layer}`, fwd.shapes[i]);
+    seed(i, styleSeed(ops, g.input(names.styleSeed(layer), [c, c]), maskedMatrix(ops, fwd.relu[i], mask(layer)), fwd.relu[i]));
   }
   g.output('grad', addBackward(g, fwd, seeds, spec.maxPoolBackward), [1, spec.height, spec.width, 3]);
   return g.encode();
@@ -116,7 +121,7 @@ export function buildTilePass2Graph(spec: CropGraphSpec & { loss: LossDescriptio
 export function buildTvGraph(loss: LossDescription, height: number, width: number): Uint8Array {
   const g = new GraphBuilder();
   g.input('x', [1, height, width, 3]);
-  const tv = totalVariation(g, loss, 'x', height, width);
+  const tv = totalVariation(graphOps(g, 'tv'), loss, 'x', height, width);
   g.output('tv', tv.tv, []);
   if (tv.grad) g.output('grad', tv.grad, [1, height, width, 3]);
   return g.encode();
