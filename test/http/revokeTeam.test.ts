@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodingInspector } from '../../companion/src/presets/inspect.js';
-import { PresetStore } from '../../companion/src/presets/store.js';
+import { SqlitePresetStore } from '../../companion/src/presets/store.js';
 import { teamAuthenticator } from '../../companion/src/presets/teams.js';
 import { tokensEqual } from '../../companion/src/token.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -15,14 +15,14 @@ import { FAST, TOKEN_A, jobForm, makePng, startTestServer, submitJob, waitForJob
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let srv: TestServer;
-let store: PresetStore;
+let store: SqlitePresetStore;
 let dataDir: string;
 let designToken: string;
 
 beforeAll(async () => {
   dataDir = tempDir('atelier-revoke-');
   // Awaited: the store contract may answer with promises (PostgreSQL) or at once (SQLite).
-  store = await PresetStore.open({ dataDir, inspectImage: decodingInspector() });
+  store = SqlitePresetStore.open({ dataDir, inspectImage: decodingInspector() });
   designToken = (await store.teams.create('design')).token;
   srv = await startTestServer({
     dataDir,
