@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- schedule [--sizes 256,512] [--pairs tubingen:starry_night,golden_gate:the_scream,tubingen:shipwreck]
  * [--schedules 'default;scales=1,iterations=300'] [--torch-evals 300] [--baselines pytorch,lbfgsb]
- * [--compose FILE.png [--compose-cell PX] [--compose-palette true]] [--backend onnx] [--python /usr/bin/python3]`
+ * [--compose FILE.png [--compose-cell PX] [--compose-palette true]] [--baseline-cache DIR] [--backend onnx] [--python /usr/bin/python3]`
  *
  * Time to a delivered image: for each size and content × style pair from ../shared/images, runs the
  * baselines for N evaluations of the same loss (../shared/bench/torch_ref.py optim: PyTorch's
@@ -10,13 +10,15 @@
  * as whole commands (start-up included), then judges every delivered PNG with the same independent
  * evaluator (torch_ref.py eval). Losses are compared with L-BFGS-B's (when it runs), wall times with
  * PyTorch's. `--compose` writes, for the largest size, one PNG with a row per pair: content | style
- * | each baseline | each schedule (bench/lib/compose.ts). The loss is the issue's:
+ * | each baseline | each schedule (bench/lib/compose.ts). `--baseline-cache DIR` keeps each baseline's
+ * PNG and wall time there and reuses them in later runs (the baselines do not change while
+ * schedules are tuned; their times are then those of the run that made them). The loss is the issue's:
  * real VGG-19 block1-3 weights, content conv3_2, style conv1_1,conv2_1,conv3_1, α=1, β=100, γ=1e4.
  * Inputs are pre-sized with Lanczos (the content to the output size, the style to the same longer
  * side) so both programs see the same pixels. Prints figures; never passes or fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -83,16 +85,29 @@ interface Row {
   reported?: string;
 }
 
+/**
+ * Runs a baseline that writes `png`, or, when `png` and its timing (png + '.json') are already
+ * there (`--baseline-cache DIR`), reuses them; resolves with the run's wall seconds.
+ */
+async function cachedRun(png: string, run: () => Promise<{ seconds: number }>): Promise<number> {
+  const timing = `${png}.json`;
+  if (existsSync(png) && existsSync(timing)) return (JSON.parse(readFileSync(timing, 'utf8')) as { seconds: number }).seconds;
+  const { seconds } = await run();
+  writeFileSync(timing, JSON.stringify({ seconds }));
+  return seconds;
+}
+
 /** Entry point. */
 export async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv);
   const sizes = intList(flags.get('sizes'), [256, 512]);
   const pairs = (flags.get('pairs') ?? 'tubingen:starry_night,golden_gate:the_scream,tubingen:shipwreck').split(',').map((p) => p.split(':') as [string, string]);
-  const schedules = (flags.get('schedules') ?? 'default;scales=1,iterations=300').split(';');
+  const schedules = (flags.get('schedules') ?? 'default;scales=1,iterations=300').split(';').filter(Boolean);
   const torchEvals = intFlag(flags, 'torch-evals', 300);
   const baselines = (flags.get('baselines') ?? 'pytorch,lbfgsb').split(',').filter(Boolean) as BaselineName[];
   for (const b of baselines) if (!(b in BASELINES)) throw new Error(`unknown baseline "${b}" (known: ${Object.keys(BASELINES).join(', ')})`);
   const composeTo = flags.get('compose');
+  const cacheDir = flags.get('baseline-cache');
   const backend = flags.get('backend') ?? 'onnx';
   const python = flags.get('python') ?? process.env.ATELIER_PYTHON ?? '/usr/bin/python3';
   for (const need of [WEIGHTS, TORCH_REF]) {
@@ -114,6 +129,7 @@ export async function main(argv: string[]): Promise<void> {
   const lossFlags = ['--alpha', String(LOSS.alpha), '--beta', String(LOSS.beta), '--gamma', String(LOSS.gamma)];
   const atelierLoss = ['--content-layers', LOSS.contentLayers, '--style-layers', LOSS.styleLayers, '--content-weight', String(LOSS.alpha), '--style-weight', String(LOSS.beta), '--tv-weight', String(LOSS.gamma)];
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atelier-schedule-'));
+  if (cacheDir) mkdirSync(cacheDir, { recursive: true });
   const ratios = new Map<string, { loss: number[]; time: number[] }>();
   const grid: GridCell[][] = [];
   // The compiled CLI is a module exporting main(argv), as the installed bin calls it.
@@ -135,9 +151,9 @@ export async function main(argv: string[]): Promise<void> {
           lastJson<Judged>((await timed(python, [TORCH_REF, 'eval', content.file, style.file, png, '--weights', WEIGHTS, ...lossFlags])).stdout);
         const peers = new Map<BaselineName, Row>();
         for (const b of baselines) {
-          const png = path.join(dir, `${b}-${tag}.png`);
-          const run = await timed(python, [TORCH_REF, 'optim', content.file, style.file, png, '--weights', WEIGHTS, '--width', String(content.width), '--height', String(content.height), '--evals', String(torchEvals), ...lossFlags, ...BASELINES[b].args]);
-          peers.set(b, { label: BASELINES[b].label(torchEvals), png, judged: await judge(png), seconds: run.seconds });
+          const png = path.join(cacheDir ?? dir, `${b}-${tag}-${torchEvals}.png`);
+          const seconds = await cachedRun(png, () => timed(python, [TORCH_REF, 'optim', content.file, style.file, png, '--weights', WEIGHTS, '--width', String(content.width), '--height', String(content.height), '--evals', String(torchEvals), ...lossFlags, ...BASELINES[b].args]));
+          peers.set(b, { label: BASELINES[b].label(torchEvals), png, judged: await judge(png), seconds });
         }
         const rows: Array<Row | { label: string; failed: string }> = [...peers.values()];
         for (const [i, spec] of schedules.entries()) {
