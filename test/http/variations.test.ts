@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { FAST, getJson, jobForm, makePng, readEvents, startTestServer, submitJob, type TestServer } from './harness.js';
 import { PARAM_LIMITS } from '../../shared/params.js';
+import { presetParamsSchema } from '../../shared/presets.js';
 
 let srv: TestServer;
 let content: Buffer;
@@ -41,5 +42,16 @@ describe('variations', () => {
   it(`more than ${PARAM_LIMITS.maxVariations} variations is a 400 bad_params`, async () => {
     const { res, body } = await submitJob(srv, jobForm({ content: [{ data: content }], style: [{ data: style }], params: { ...FAST, variations: PARAM_LIMITS.maxVariations + 1 } }));
     expect([res.status, body.error.code]).toEqual([400, 'bad_params']);
+  });
+});
+
+describe('variations and presets', () => {
+  it('a preset cannot store variations (the number of results is chosen for each run)', () => {
+    for (const params of [{ variations: 2 }, { variationSpread: 2 }]) {
+      const r = presetParamsSchema.safeParse(params);
+      expect(r.success).toBe(false);
+      expect(r.error!.issues[0].message).toMatch(/chosen for each run/);
+    }
+    expect(presetParamsSchema.safeParse({ size: 64, seed: 3 }).success).toBe(true);
   });
 });
