@@ -13,6 +13,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   schedule: { about: 'time to a delivered image: candidate schedules vs PyTorch L-BFGS (300 evals) on the same loss, judged on the PNGs', load: () => import('./schedule.js') },
   'queued-memory': { about: 'memory held by N queued submissions of a 63 MP all-zero PNG, and the answers', load: () => import('./queuedMemory.js') },
   'preset-timing': { about: 'cross-team timing oracle of the preset store: already-stored vs new bytes', load: () => import('./presetTiming.js') },
+  compose: { about: 'images that already exist (schedule runs, stylize outputs) side by side in one PNG', load: () => import('./compose.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
   cli: { about: 'start-to-exit time of atelier --help, token show, presets list (compiled and through tsx)', load: () => import('./cli.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
