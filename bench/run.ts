@@ -14,6 +14,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   'queued-memory': { about: 'memory held by N queued submissions of a 63 MP all-zero PNG, and the answers', load: () => import('./queuedMemory.js') },
   'parallel-uploads': { about: "peak RSS while one team sends N large uploads at once, with and without the per-team upload cap", load: () => import('./parallelUploads.js') },
   'preset-timing': { about: 'cross-team timing oracle of the preset store: already-stored vs new bytes', load: () => import('./presetTiming.js') },
+  compose: { about: 'images that already exist (schedule runs, stylize outputs) side by side in one PNG', load: () => import('./compose.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
   cli: { about: 'start-to-exit time of atelier --help, token show, presets list (compiled and through tsx)', load: () => import('./cli.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },

@@ -6,6 +6,9 @@ export const DEFAULT_STYLE_WEIGHT = 100;
 /** Iterations of the final scale of a run (shared/schedule.ts gives the coarser scales more). */
 export const DEFAULT_ITERATIONS = 50;
 
+/** L-BFGS's memory: the curvature pairs kept (`historySize`). */
+export const DEFAULT_HISTORY_SIZE = 10;
+
 /** The companion's default port. */
 export const DEFAULT_PORT = 7745;
 

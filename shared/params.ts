@@ -4,9 +4,9 @@
  * Validated with zod; every field has a default so `{}` is a valid request.
  */
 import { z } from 'zod';
-import { DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT } from './defaults.js';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT } from './defaults.js';
 
-export { DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT };
+export { DEFAULT_HISTORY_SIZE, DEFAULT_ITERATIONS, DEFAULT_STYLE_WEIGHT };
 
 /** Layer names accepted everywhere: `block4_conv2`, or the paper's `conv4_2` / `relu4_2`. */
 export const LAYER_NAME = /^(block[1-5]_conv[1-4]|conv[1-5]_[1-4]|relu[1-5]_[1-4])$/;
@@ -44,6 +44,8 @@ export const PARAM_LIMITS = {
   maxIterations: 10000,
   maxScales: 8,
   maxStyles: 8,
+  /** Results of one content image in one job (shared/variations.ts). */
+  maxVariations: 8,
 } as const;
 
 export const stylizeParamsSchema = z
@@ -56,7 +58,7 @@ export const stylizeParamsSchema = z
     /** Adam step size, in 0..255 pixel units. */
     learningRate: z.number().finite().positive().max(1000).default(10),
     /** L-BFGS history size. */
-    historySize: z.number().int().min(1).max(100).default(10),
+    historySize: z.number().int().min(1).max(100).default(DEFAULT_HISTORY_SIZE),
     contentWeight: z.number().finite().nonnegative().max(1e12).default(1),
     /** β. Tuned on tubingen × starry_night (real VGG-19 block1-3 weights, 256 px, L-BFGS 100 it.): 30 = light, 100 = clearly stylised with the content intact, 1e4 = style only. */
     styleWeight: z.number().finite().nonnegative().max(1e12).default(DEFAULT_STYLE_WEIGHT),
@@ -72,6 +74,10 @@ export const stylizeParamsSchema = z
     styleBlend: weightList.optional(),
     init: z.enum(['content', 'noise', 'image']).default('content'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** Results per content image, sharing the style targets; each its own seed and strength (shared/variations.ts). */
+    variations: z.number().int().min(1).max(PARAM_LIMITS.maxVariations).default(1),
+    /** Ratio of the strongest variation's style weight to the lightest's (1 = same strength, seeds differ). */
+    variationSpread: z.number().finite().min(1).max(100).default(4),
     pooling: z.enum(['max', 'avg']).default('max'),
     /** Style images are resized so their longer side is size × styleScale. */
     styleScale: z.number().finite().min(0.05).max(4).default(1),

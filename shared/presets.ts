@@ -26,6 +26,11 @@ export const presetNameSchema = z
  * written (no defaults filled in), so later changes to defaults still apply.
  */
 export const presetParamsSchema = paramsObjectSchema.transform((value, ctx): StylizeParamsInput => {
+  // How many results a run returns is the run's choice: a preset that changed it would change the
+  // shape of every job using it (the plugin applies one result per layer).
+  const perRun = ['variations', 'variationSpread'].filter((key) => key in value);
+  for (const key of perRun) ctx.addIssue({ code: 'custom', message: `${key} is chosen for each run, not stored in a preset`, path: [key] });
+  if (perRun.length) return z.NEVER;
   const checked = stylizeParamsSchema.safeParse(value);
   if (!checked.success) {
     for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });

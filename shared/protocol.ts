@@ -53,7 +53,7 @@ export const lossTermsSchema = z.object({
 /** The engine reports these, the API sends them, the plugin shows them: one type for all. */
 export type LossTerms = z.infer<typeof lossTermsSchema>;
 
-/** Progress of a running job; `item` (1-based) / `items` index the content images of a batch; elapsed/eta in seconds for the whole job. */
+/** Progress of a running job; `item` (1-based) / `items` index the results (content images × params.variations, a content's variations together); elapsed/eta in seconds for the whole job. */
 export const jobProgressSchema = z.object({
   item: z.number().int(),
   items: z.number().int(),

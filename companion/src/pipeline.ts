@@ -3,8 +3,9 @@
  * the CLI (`atelier stylize`) and the server's job runner. Owns every tensor it creates.
  */
 import * as tf from '@tensorflow/tfjs';
-import { stylize, type OrtRuntime, type Progress, type StyleTargetCache, type StylizeResult, type Vgg19 } from './engine/index.js';
+import { createStyleTargetCache, stylize, type OrtRuntime, type Progress, type StyleTargetCache, type StylizeResult, type Vgg19 } from './engine/index.js';
 import type { StylizeParams } from '../../shared/params.js';
+import { variationParams } from '../../shared/variations.js';
 import { encodePng, imageToTensor, resizeDecoded, tensorToRgb, type DecodedImage } from './io/images.js';
 
 /** What one stylization of one content image needs. */
@@ -68,5 +69,29 @@ export async function stylizeToPng(req: PipelineRequest): Promise<PipelineResult
     content.dispose();
     for (const s of styles) s.dispose();
     init?.dispose();
+  }
+}
+
+/** A request for params.variations results of one content image; progress says which variation (0-based). */
+export interface VariationsRequest extends Omit<PipelineRequest, 'onProgress'> {
+  onProgress?: (p: Progress, variation: number) => void;
+}
+
+/**
+ * The params.variations results of one content image (shared/variations.ts: each its own seed and
+ * strength), in order, sharing one set of style targets: req.styleTargets, or a cache of their own.
+ */
+export async function stylizeVariationsToPng(req: VariationsRequest): Promise<PipelineResult[]> {
+  const cache = req.styleTargets ?? createStyleTargetCache();
+  const { onProgress } = req;
+  try {
+    const results: PipelineResult[] = [];
+    for (let v = 0; v < req.params.variations; v++) {
+      const params = variationParams(req.params, v);
+      results.push(await stylizeToPng({ ...req, params, styleTargets: cache, onProgress: onProgress && ((p) => onProgress(p, v)) }));
+    }
+    return results;
+  } finally {
+    if (!req.styleTargets) cache.dispose();
   }
 }

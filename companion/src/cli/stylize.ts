@@ -6,10 +6,16 @@ import { ZodError } from 'zod';
 import { UsageError } from './usageError.js';
 import { BACKEND_NAMES, DEFAULT_BUDGETS } from '../engine/contract.js';
 import { choiceOption, intOption, listOption, numberListOption, numberOption, scalesOption } from './parsers.js';
-import { blendLengthError, DEFAULT_ITERATIONS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
+import { blendLengthError, DEFAULT_HISTORY_SIZE, DEFAULT_ITERATIONS, PARAM_LIMITS, stylizeParamsSchema, type StylizeParams, type StylizeParamsInput } from '../../../shared/params.js';
 import { describeZodError } from '../../../shared/describeZodError.js';
 import type { DecodedImage } from '../io/images.js';
 import { createProgressReporter } from './progressReporter.js';
+import { variationParams } from '../../../shared/variations.js';
+
+/** Where variation v (0-based) of OUT.png goes: OUT-1.png, OUT-2.png, … */
+function variationFile(output: string, v: number): string {
+  return `${output.slice(0, -'.png'.length)}-${v + 1}${output.slice(-'.png'.length)}`;
+}
 
 interface StylizeFlags {
   output: string;
@@ -27,6 +33,9 @@ interface StylizeFlags {
   styleBlend?: number[];
   init?: string;
   seed?: number;
+  variations?: number;
+  variationSpread?: number;
+  historySize?: number;
   pooling?: 'max' | 'avg';
   styleScale?: number;
   originalColors?: boolean;
@@ -62,6 +71,9 @@ export function configure(cmd: Command): void {
     .option('--style-blend <list>', 'blend weights of the style images (normalised)', numberListOption('--style-blend'))
     .option('--init <how>', "start from 'content' (default), 'noise', or an image file")
     .option('--seed <n>', 'random seed (same seed and backend give the same image)', intOption('--seed'))
+    .option('--variations <n>', `write N results (OUT-1.png … OUT-N.png) sharing the style targets, each its own seed and strength (1..${PARAM_LIMITS.maxVariations}, default 1)`, intOption('--variations'))
+    .option('--variation-spread <s>', "ratio of the strongest variation's style weight to the lightest's (1 = same strength, seeds differ; default 4)", numberOption('--variation-spread'))
+    .option('--history-size <m>', `L-BFGS memory: curvature pairs kept (default ${DEFAULT_HISTORY_SIZE})`, intOption('--history-size'))
     .option('--pooling <mode>', 'max (default) or avg', choiceOption('--pooling', ['max', 'avg'] as const))
     .option('--style-scale <s>', 'style images are resized to size × s (default 1)', numberOption('--style-scale'))
     .option('--original-colors', "keep the content's colours (luminance-only transfer)")
@@ -96,6 +108,9 @@ function paramsFromFlags(flags: StylizeFlags, initIsFile: boolean): StylizeParam
     styleBlend: flags.styleBlend,
     init: initIsFile ? 'image' : (flags.init as 'content' | 'noise' | undefined),
     seed: flags.seed,
+    variations: flags.variations,
+    variationSpread: flags.variationSpread,
+    historySize: flags.historySize,
     pooling: flags.pooling,
     styleScale: flags.styleScale,
     originalColors: flags.originalColors,
@@ -138,7 +153,7 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
   const initImage = initIsFile ? await readInput(flags.init!, 'init image') : undefined;
 
   // The engine (TF.js, ONNX Runtime, Dawn) and sharp load only now, so other verbs start fast.
-  const [{ encodePng }, { stylizeToPng }, { EngineError, CancelledError }, { openEngine }, { showNativeOutput }, { confirm }] = await Promise.all([
+  const [{ encodePng }, { stylizeVariationsToPng }, { EngineError, CancelledError }, { openEngine }, { showNativeOutput }, { confirm }] = await Promise.all([
     import('../io/images.js'),
     import('../pipeline.js'),
     import('../engine/contract.js'),
@@ -163,7 +178,8 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
   try {
     if (flags.previewDir) await mkdir(flags.previewDir, { recursive: true });
     const pending: Promise<unknown>[] = [];
-    const result = await stylizeToPng({
+    const many = params.variations > 1;
+    const results = await stylizeVariationsToPng({
       model: engine.model,
       runtime: engine.backend.runtime,
       content,
@@ -171,10 +187,10 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
       initImage,
       params,
       signal: controller.signal,
-      onProgress: (p) => {
+      onProgress: (p, variation) => {
         reporter.update(p);
         if (p.preview && flags.previewDir) {
-          const file = path.join(flags.previewDir, `preview-s${p.scale}-${String(p.iteration).padStart(5, '0')}.png`);
+          const file = path.join(flags.previewDir, `preview-${many ? `v${variation + 1}-` : ''}s${p.scale}-${String(p.iteration).padStart(5, '0')}.png`);
           previewCount++;
           pending.push(encodePng({ ...p.preview, alpha: null }).then((png) => writeFile(file, png)));
         }
@@ -182,29 +198,31 @@ async function runStylize(contentPath: string, stylePaths: string[], flags: Styl
     });
     await Promise.all(pending);
     reporter.done();
-    for (const w of result.report.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of results[0].report.warnings) process.stderr.write(`warning: ${w}\n`);
     await mkdir(path.dirname(path.resolve(flags.output)), { recursive: true });
-    await writeFile(flags.output, result.png);
+    const outputs = results.map((_, v) => (many ? variationFile(flags.output, v) : flags.output));
+    for (const [v, result] of results.entries()) await writeFile(outputs[v], result.png);
+    const first = results[0];
     if (flags.json) {
-      process.stdout.write(
-        `${JSON.stringify({
-          output: flags.output,
-          losses: result.report.losses,
-          iterations: result.report.iterations,
-          evaluations: result.report.evaluations,
-          seconds: result.report.seconds,
-          backend: engine.backend.name,
-          device: engine.backend.device,
-          width: result.width,
-          height: result.height,
-          warnings: result.report.warnings,
-          previews: previewCount,
-        })}\n`,
-      );
+      const report = (r: (typeof results)[number], v: number) => ({
+        output: outputs[v],
+        losses: r.report.losses,
+        iterations: r.report.iterations,
+        evaluations: r.report.evaluations,
+        seconds: r.report.seconds,
+        width: r.width,
+        height: r.height,
+      });
+      const variation = (r: (typeof results)[number], v: number) => {
+        const { seed, styleWeight } = variationParams(params, v);
+        return { ...report(r, v), seed, styleWeight };
+      };
+      // One variation: the report as before; several: the first's at the top and each in `variations`.
+      const variations = many ? { variations: results.map(variation) } : {};
+      process.stdout.write(`${JSON.stringify({ ...report(first, 0), backend: engine.backend.name, device: engine.backend.device, warnings: first.report.warnings, previews: previewCount, ...variations })}\n`);
     } else {
-      process.stderr.write(
-        `wrote ${flags.output} (${result.width}x${result.height}) in ${result.report.seconds.toFixed(1)} s on ${engine.backend.name} (${engine.backend.device})\n`,
-      );
+      const seconds = results.reduce((t, r) => t + r.report.seconds, 0);
+      process.stderr.write(`wrote ${outputs.join(', ')} (${first.width}x${first.height}) in ${seconds.toFixed(1)} s on ${engine.backend.name} (${engine.backend.device})\n`);
     }
   } catch (err) {
     reporter.done();

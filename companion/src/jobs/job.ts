@@ -8,7 +8,7 @@ import type { JobEvent, JobProgress, JobState, JobStatus } from '../../../shared
 import type { StylizeParams } from '../../../shared/params.js';
 import type { DecodedImage } from '../io/images.js';
 
-/** What a job stylizes: content images (a batch shares the style targets), styles, params. */
+/** What a job stylizes: content images (a batch shares the style targets), styles, params (params.variations results per content). */
 export interface JobInput {
   contents: DecodedImage[];
   styles: DecodedImage[];
@@ -18,7 +18,7 @@ export interface JobInput {
   resultSize: 'original' | 'requested';
 }
 
-/** One encoded result of a job (one per content image). */
+/** One encoded result of a job (params.variations per content image, a content's variations together). */
 export interface JobResult {
   png: Buffer;
   width: number;
@@ -65,7 +65,7 @@ export class Job extends EventEmitter<{ event: [JobEvent] }> {
     super();
     this.setMaxListeners(0);
     this.input = input;
-    this.items = input.contents.length;
+    this.items = input.contents.length * input.params.variations;
   }
 
   /** Bytes held by results (for retention). */

@@ -1,5 +1,6 @@
 /**
- * Runs a job through the engine: each content image of the batch is stylized in turn, sharing one
+ * Runs a job through the engine: each content image of the batch is stylized in turn (its
+ * params.variations results one after another, each an item of the job's progress), sharing one
  * StyleTargetCache (style Grams computed once per job), with progress and small PNG previews
  * forwarded to the job, and each result encoded as PNG with the content's alpha re-applied.
  */
@@ -8,7 +9,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { ImageError } from '../io/images.js';
 import { encodeRgbPngSync } from './previewPng.js';
-import { stylizeToPng } from '../pipeline.js';
+import { stylizeVariationsToPng } from '../pipeline.js';
 import type { JobProgress } from '../../../shared/protocol.js';
 import type { Job, JobError, JobResult } from './job.js';
 import type { JobRunner } from './queue.js';
@@ -71,9 +72,10 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
     try {
       for (let i = 0; i < input.contents.length; i++) {
         if (signal.aborted) throw new CancelledError();
-        const item = i + 1;
-        const itemStart = performance.now();
-        const r = await stylizeToPng({
+        const variations = params.variations;
+        let itemStart = performance.now();
+        let current = 0; // the variation running: each variation is an item with its own start
+        const r = await stylizeVariationsToPng({
           model,
           runtime: opts.runtime,
           content: input.contents[i],
@@ -83,8 +85,10 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
           styleTargets: cache,
           outputSize: input.resultSize === 'original' ? 'original' : 'engine',
           signal,
-          onProgress: (p) => {
-            const progress = jobProgress(p, item, input.contents.length, itemStart, jobStart);
+          onProgress: (p, variation) => {
+            const item = i * variations + variation + 1;
+            if (variation !== current) [current, itemStart] = [variation, performance.now()];
+            const progress = jobProgress(p, item, job.items, itemStart, jobStart);
             let preview: string | undefined;
             try {
               preview = p.preview ? encodePreview(p.preview) : undefined;
@@ -94,7 +98,7 @@ export function createJobRunner(model: Vgg19, logger?: Logger, opts: JobRunnerOp
             job.report(progress, preview);
           },
         });
-        results.push({ png: r.png, width: r.width, height: r.height });
+        for (const v of r) results.push({ png: v.png, width: v.width, height: v.height });
       }
       return results;
     } finally {
