@@ -8,26 +8,11 @@
  * (transforms, auto-layout, components, styles, duplicates) live in fakeNode.ts.
  */
 import type { Image as FigmaImage, NotificationHandler, NotificationOptions, Paint, PluginAPI, ShowUIOptions, Effect } from '@figma/plugin-typings/plugin-api-standalone.js';
-import { FakeNode, rotationTransform, type LayoutMode, type SizingMode } from './fakeNode.js';
+import { FakeNode, rotationTransform, type LayoutMode, type NodeDocument, type SizingMode } from './fakeNode.js';
+import type { Rasterizer } from './rendering.js';
 
 export { FakeNode } from './fakeNode.js';
-
-/** Something to draw: a unit box (0,0,width,height) mapped to output pixels by `matrix` (canvas order a,b,c,d,e,f), clipped to `clip` (output pixels). */
-export type DrawOp = { matrix: [number, number, number, number, number, number]; width: number; height: number; clip: { x: number; y: number; width: number; height: number } | null } & (
-  | { kind: 'rect'; color: { r: number; g: number; b: number; a: number } }
-  | { kind: 'stroke'; color: { r: number; g: number; b: number; a: number }; lineWidth: number }
-  | { kind: 'image'; bytes: Uint8Array; opacity: number }
-);
-
-/** What exportAsync asks the rasterizer to produce. */
-export interface RenderPlan {
-  width: number;
-  height: number;
-  ops: DrawOp[];
-}
-
-/** Turns a render plan into real PNG bytes (canvas in the browser, sharp in Node). */
-export type Rasterizer = (plan: RenderPlan) => Promise<Uint8Array>;
+export type { DrawOp, Rasterizer, RenderPlan } from './rendering.js';
 
 type PaintSpec = Paint | { type: 'IMAGE'; bytes: Uint8Array; scaleMode?: 'FILL' | 'FIT' | 'CROP' | 'TILE' };
 
@@ -111,7 +96,7 @@ export interface FakeNotification {
 type MessageHandler = (message: unknown, props: { origin: string }) => void;
 
 /** The fake itself; `api` is what the plugin code receives as `figma`. */
-export class FakeFigma {
+export class FakeFigma implements NodeDocument {
   readonly mixed: symbol = Symbol('figma.mixed');
   readonly notifications: FakeNotification[] = [];
   /** The current page (a node: top-level layers have it as their parent, as in Figma). */

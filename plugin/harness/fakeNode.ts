@@ -10,7 +10,20 @@
  */
 import type { Effect, ExportSettings, Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
 import { IDENTITY, boundsOf, compose, invert, translation, union, type Rect, type Transform } from '../src/logic/geometry.js';
-import type { DrawOp, FakeFigma } from './fakeFigma.js';
+import type { DrawOp, Rasterizer } from './rendering.js';
+
+/** What a node needs from its document (FakeFigma implements it; declared here so the two modules do not import each other). */
+export interface NodeDocument {
+  readonly mixed: symbol;
+  exportDelayMs: number;
+  readonly rasterize: Rasterizer;
+  validatePaints(value: unknown, field?: string): Paint[];
+  paintStyle(id: string): Paint[];
+  recordChange(): void;
+  mirrorInto(into: FakeNode, source: FakeNode): void;
+  cloneToPage(node: FakeNode): FakeNode;
+  imageBytes(hash: string): Uint8Array;
+}
 
 /** Types that never have fills. */
 const NO_FILLS = new Set(['GROUP', 'SLICE', 'PAGE']);
@@ -78,7 +91,7 @@ export class FakeNode {
   counterAxisSizingMode: SizingMode = 'AUTO';
 
   constructor(
-    private readonly doc: FakeFigma,
+    private readonly doc: NodeDocument,
     readonly id: string,
     readonly type: string,
     public name: string,
