@@ -8,7 +8,8 @@
  * (transforms, auto-layout, components, styles, duplicates) live in fakeNode.ts.
  */
 import type { Image as FigmaImage, NotificationHandler, NotificationOptions, Paint, PluginAPI, ShowUIOptions, Effect } from '@figma/plugin-typings/plugin-api-standalone.js';
-import { FakeNode, rotationTransform, type LayoutMode, type NodeDocument, type SizingMode } from './fakeNode.js';
+import { compose, type Transform } from '../src/logic/geometry.js';
+import { FakeNode, GROUPING, rotationTransform, type LayoutMode, type NodeDocument, type SizingMode } from './fakeNode.js';
 import type { Rasterizer } from './rendering.js';
 
 export { FakeNode } from './fakeNode.js';
@@ -142,9 +143,11 @@ export class FakeFigma implements NodeDocument {
   }
 
   /** Adds a node (and its children) to the page or a parent; returns it. */
-  addNode(spec: NodeSpec, parent?: FakeNode): FakeNode {
+  addNode(spec: NodeSpec, parent?: FakeNode, groupOrigin?: Transform): FakeNode {
     const n = this.newNode(spec.type, spec.name, spec.width, spec.height);
-    n.relativeTransform = rotationTransform(spec.x ?? 0, spec.y ?? 0, spec.rotation ?? 0, spec.flipX);
+    const own = rotationTransform(spec.x ?? 0, spec.y ?? 0, spec.rotation ?? 0, spec.flipX);
+    // a group's children are given relative to the group, as drawn; Figma keeps them in the enclosing frame's space
+    n.relativeTransform = groupOrigin ? compose(groupOrigin, own) : own;
     if (spec.visible === false) n.visible = false;
     if (spec.fills && 'fills' in n) {
       n.fills = spec.fills.map((p) => ('bytes' in p ? { type: 'IMAGE', scaleMode: p.scaleMode ?? 'FILL', imageHash: this.createImage(p.bytes).hash } : p)) as Paint[];
@@ -162,7 +165,8 @@ export class FakeFigma implements NodeDocument {
     if (spec.primaryAxisSizingMode) n.primaryAxisSizingMode = spec.primaryAxisSizingMode;
     if (spec.counterAxisSizingMode) n.counterAxisSizingMode = spec.counterAxisSizingMode;
     (parent ?? this.page).appendChild(n);
-    for (const c of spec.children ?? []) this.addNode(c, n);
+    const origin = GROUPING.has(spec.type) ? (groupOrigin ? compose(groupOrigin, own) : own) : undefined;
+    for (const c of spec.children ?? []) this.addNode(c, n, origin);
     if (spec.layoutMode) n.layoutMode = spec.layoutMode;
     return n;
   }

@@ -23,15 +23,34 @@ export const inFlow = (n: SceneNode): boolean => isAutoLayout(n.parent) && 'layo
 /** What the canvas draws for the node (shadows, outside strokes, overflow), in page coordinates. */
 export const renderBounds = (n: SceneNode): Rect => ('absoluteRenderBounds' in n && n.absoluteRenderBounds) || n.absoluteBoundingBox || { x: n.x, y: n.y, width: n.width, height: n.height };
 
-export const absoluteOf = (p: BaseNode): Transform => ('absoluteTransform' in p ? (p.absoluteTransform as Transform) : IDENTITY);
+/** Groups and boolean operations: no coordinate space of their own, they take their children's bounds. */
+const GROUPING = new Set(['GROUP', 'BOOLEAN_OPERATION']);
 
 /**
- * The nearest main component or instance around `n` (new layers there would reach other instances, or are refused).
+ * The node whose coordinates a child of `parent` is placed in: Figma puts the children of groups
+ * and boolean operations in the enclosing frame's (or page's) coordinates, not the group's.
+ */
+export function coordinateSpaceOf(parent: BaseNode): BaseNode {
+  let p: BaseNode = parent;
+  while (GROUPING.has(p.type) && p.parent) p = p.parent;
+  return p;
+}
+
+/** The absolute transform of the space `relativeTransform` is in for children of `parent`. */
+export const childSpaceTransform = (parent: BaseNode): Transform => {
+  const space = coordinateSpaceOf(parent);
+  return 'absoluteTransform' in space ? (space.absoluteTransform as Transform) : IDENTITY;
+};
+
+/**
+ * The nearest main component, instance or boolean operation around `n`: a new layer there would
+ * reach every instance, is refused, or would change the boolean's shape.
  */
 export function insideOf(n: SceneNode): Inside | null {
   for (let p = n.parent; p && p.type !== 'PAGE' && p.type !== 'DOCUMENT'; p = p.parent) {
     if (p.type === 'COMPONENT') return 'component';
     if (p.type === 'INSTANCE') return 'instance';
+    if (p.type === 'BOOLEAN_OPERATION') return 'boolean';
   }
   return null;
 }

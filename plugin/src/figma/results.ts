@@ -9,7 +9,7 @@ import { PROVENANCE_KEY, PROVENANCE_NAMESPACE } from '../logic/provenance.js';
 import { encodeLink, LINK_KEY, newPairId, resultName, stylizedPaint } from '../logic/resultLayer.js';
 import { skipReason } from '../logic/selection.js';
 import { withShown, type Lookup } from './lookup.js';
-import { absoluteOf, inFlow, insideOf, isAutoLayout, linkOf, renderBounds, type Parent } from './nodes.js';
+import { childSpaceTransform, inFlow, insideOf, isAutoLayout, linkOf, renderBounds, type Parent } from './nodes.js';
 
 /** Replaces the fill of `n` with the image, saving the fills and colour style it had (once). */
 export function replaceFill(n: SceneNode, imageHash: string, provenance: string): void {
@@ -51,8 +51,9 @@ export async function placeResult(api: PluginAPI, lookup: Lookup, original: Scen
   if (!('resize' in result) || !('fills' in result)) throw new Error('The stylized layer was replaced by another kind of layer');
   result.name = resultName(original.name);
   result.resize(Math.max(0.01, bounds.width), Math.max(0.01, bounds.height));
-  // the export is axis-aligned on the canvas (rotation and flips are rendered in), so is its layer
-  result.relativeTransform = placeAt(absoluteOf(parent), bounds.x, bounds.y);
+  // the export is axis-aligned on the canvas (rotation and flips are rendered in), so is its layer;
+  // in a group it is placed in the enclosing frame's (or page's) coordinates, as Figma places group children
+  result.relativeTransform = placeAt(childSpaceTransform(parent), bounds.x, bounds.y);
   result.fills = [stylizedPaint(imageHash)];
   if ('strokes' in result) result.strokes = [];
   if ('effects' in result) result.effects = [];
