@@ -65,6 +65,7 @@ export function sanitizeControls(v: unknown): Controls {
   return {
     strength: num(v.strength, 0, 100) ?? d.strength,
     quality: typeof v.quality === 'string' && v.quality in QUALITY_PRESETS ? (v.quality as Quality) : d.quality,
+    qualityChosen: typeof v.qualityChosen === 'boolean' ? v.qualityChosen : d.qualityChosen,
     preserveColors: typeof v.preserveColors === 'boolean' ? v.preserveColors : d.preserveColors,
     replaceFill: typeof v.replaceFill === 'boolean' ? v.replaceFill : d.replaceFill,
     advancedOpen: typeof v.advancedOpen === 'boolean' ? v.advancedOpen : d.advancedOpen,

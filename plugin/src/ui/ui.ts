@@ -52,6 +52,7 @@ function showSelection(next: SelectionSummary): void {
   if (key(next) !== key(selection)) bar.clearStaleError();
   selection = next;
   renderLayers(selection, (nodeId) => main.channel.emit('markStyleLayer', { nodeId }));
+  controls.setLayers(selection.targets);
   style.setStyleLayer(selection.styleLayer);
   styleChanged();
 }
