@@ -16,7 +16,15 @@ describe('plugin manifest', () => {
     expect(manifest).toMatchObject({ api: '1.0.0', editorType: ['figma'], documentAccess: 'dynamic-page', main: 'dist/main.js', ui: 'dist/ui.html' });
     // localhost only: Figma's manifest check refuses IP literals ("must be a valid URL")
     expect(manifest.networkAccess.allowedDomains).toEqual([DEFAULT_COMPANION_URL]);
-    expect(manifest.networkAccess.reasoning).toMatch(/companion/);
+    // the reasoning is shown to designers by Figma: plain words, no commands, ports or build flags
+    expect(manifest.networkAccess.reasoning).toMatch(/your own computer/);
+    expect(manifest.networkAccess.reasoning).not.toMatch(/`|npm|--|localhost|port|companion/i);
+  });
+
+  it('takes the id Figma assigns for publishing (--plugin-id), and refuses anything else', () => {
+    expect(distManifest(manifest, [], '1234567890123456789').id).toBe('1234567890123456789');
+    expect(distManifest(manifest, []).id).toBe(manifest.id);
+    expect(() => distManifest(manifest, [], 'atelier-dev')).toThrow(/not a Figma plugin id/);
   });
 });
 

@@ -47,8 +47,8 @@ describe('controls → params', () => {
     if (!bad.ok) expect(bad.message).toBe('Style layers: each entry must be a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
     // designers read their own field names and plain limits, never schema paths ("contentWeight: Too small…")
     const neg = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, contentWeight: -1, size: 3.5 } }));
-    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0' });
-    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1' });
+    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0', fields: ['size', 'contentWeight'] });
+    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1', fields: ['iterations'] });
   });
 });
 

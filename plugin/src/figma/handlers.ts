@@ -7,7 +7,7 @@ import { decodeFill, FILL_KEY } from '../logic/fillReplace.js';
 import type { ExportedLayer, LayerFailure, MainChannel, UiToMain } from '../logic/messages.js';
 import { encodeProvenance } from '../logic/provenance.js';
 import { LINK_KEY } from '../logic/resultLayer.js';
-import { CONNECTION_KEY, CONTROLS_KEY, sanitizeConnection, sanitizeControls, type Settings } from '../logic/settings.js';
+import { CONNECTION_KEY, CONTROLS_KEY, STYLE_KEY, sanitizeConnection, sanitizeControls, sanitizeStyle, type Settings } from '../logic/settings.js';
 import { exportAsDrawn, exportClean, fillReplaceable } from './exporting.js';
 import type { Lookup } from './lookup.js';
 import { errorText, linkOf, plural } from './nodes.js';
@@ -39,6 +39,7 @@ export async function loadSettings(api: PluginAPI): Promise<Settings> {
   return {
     connection: sanitizeConnection(await api.clientStorage.getAsync(CONNECTION_KEY)),
     controls: sanitizeControls(await api.clientStorage.getAsync(CONTROLS_KEY)),
+    style: sanitizeStyle(await api.clientStorage.getAsync(STYLE_KEY)),
   };
 }
 
@@ -51,6 +52,7 @@ export async function onSaveSettings(ctx: PluginContext, s: UiToMain['saveSettin
   try {
     if (s.connection) await ctx.api.clientStorage.setAsync(CONNECTION_KEY, sanitizeConnection(s.connection));
     if (s.controls) await ctx.api.clientStorage.setAsync(CONTROLS_KEY, sanitizeControls(s.controls));
+    if (s.style) await ctx.api.clientStorage.setAsync(STYLE_KEY, sanitizeStyle(s.style));
   } catch (err) {
     ctx.api.notify(`Atelier could not save your settings: ${errorText(err)}`, { error: true });
   }

@@ -93,7 +93,7 @@ export class CompanionClient {
     const res = await this.request(path, init, auth);
     const body: unknown = await res.json().catch(() => undefined);
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new CompanionError(res.status, 'bad_response', `unexpected answer from ${path} — is this an Atelier companion?`);
+    if (!parsed.success) throw new CompanionError(res.status, 'bad_response', `it answered something Atelier does not understand — is this an Atelier companion?`);
     return parsed.data;
   }
 

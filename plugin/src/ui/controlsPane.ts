@@ -33,8 +33,14 @@ export class ControlsPane {
     advanced: byId('advanced'),
   };
 
-  /** `save(controls)` remembers the designer's own controls (clientStorage, via main). */
-  constructor(private readonly save: (controls: Controls) => void) {
+  /**
+   * `save(controls)` remembers the designer's own controls (clientStorage, via main);
+   * `onValid()` is told when the settings are valid again after a change (their error can go).
+   */
+  constructor(
+    private readonly save: (controls: Controls) => void,
+    private readonly onValid: () => void = () => undefined,
+  ) {
     const el = this.el;
     el.strength.addEventListener('input', () => {
       this.controls.strength = Number(el.strength.value);
@@ -163,10 +169,26 @@ export class ControlsPane {
 
   private changed(render = true): void {
     if (render) this.render();
+    if (this.markInvalid()) this.onValid();
     clearTimeout(this.saveTimer);
     // a preset's settings are not the designer's own defaults: those are saved when they leave the preset
     const own = this.own ?? this.controls;
     this.saveTimer = setTimeout(() => this.save(own), 250);
+  }
+
+  /** Marks the advanced fields the run would refuse (aria-invalid); true when none is. */
+  private markInvalid(): boolean {
+    const checked = this.allParams();
+    const bad = new Set(checked.ok ? [] : checked.fields);
+    for (const input of this.el.advanced.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-adv]')) {
+      if (bad.has(input.dataset.adv ?? '')) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+    if (bad.size && !this.controls.advancedOpen) {
+      this.controls.advancedOpen = true;
+      this.render();
+    }
+    return checked.ok;
   }
 
   /** The advanced field's label as the panel shows it (for validation messages). */

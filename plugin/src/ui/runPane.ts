@@ -137,7 +137,7 @@ export class RunPane {
     if (typeof style === 'string' || conn.kind !== 'connected') return;
     const checked = deps.controls.runParams();
     if (!checked.ok) {
-      deps.bar.say(`Check the advanced settings: ${checked.message}`, 'error');
+      deps.bar.say(`Check the advanced settings: ${checked.message}`, 'error', 'settings');
       return;
     }
     const targets = deps.selection().targets;
