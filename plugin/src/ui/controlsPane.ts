@@ -6,7 +6,7 @@
 import type { Preset } from '../../../shared/presets.js';
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
-import { controlsToParams, DEFAULT_CONTROLS, defaultQuality, estimateRunSeconds, formatEstimate, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality, type SizedLayer } from '../logic/quality.js';
+import { controlsToParams, DEFAULT_CONTROLS, DEFAULT_QUALITY_TARGET_SECONDS, defaultQuality, estimateRunSeconds, formatEstimate, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality, type SizedLayer } from '../logic/quality.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { checkParams, fallbackLabel } from './checkParams.js';
 import { byId, h } from './dom.js';
@@ -155,7 +155,9 @@ export class ControlsPane {
       estimate.textContent = seconds === null ? '' : formatEstimate(seconds);
       b.title = seconds === null ? '' : `about ${formatEstimate(seconds).slice(1)} on this companion for ${this.layers.length > 1 ? 'the selected layers' : this.layers.length ? 'the selected layer' : 'a layer this size'}`;
     }
-    const auto = !c.qualityChosen && !this.presetShown && this.speed ? ' · picked to finish in about a minute' : '';
+    const picked = !c.qualityChosen && !this.presetShown && this.speed;
+    const quick = (this.estimate() ?? Infinity) < DEFAULT_QUALITY_TARGET_SECONDS;
+    const auto = picked ? (quick ? ' · picked to finish in about a minute' : ' · picked as the quickest level on this companion') : '';
     el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${from}${auto}`;
     el.preserve.checked = c.preserveColors;
     el.replaceFill.checked = c.replaceFill;
