@@ -14,8 +14,16 @@ export const apiErrorSchema = z.object({
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
-/** `GET /v1/health` (no auth). */
-export const healthSchema = z.object({ ok: z.literal(true), version: z.string() });
+/**
+ * `GET /v1/health` (no auth). `preparing`: the companion is up but still getting ready — on its
+ * first start it downloads the style network (VGG-19 weights); `percent` is null while the size is
+ * unknown. Every other endpoint answers 503 `preparing` meanwhile.
+ */
+export const healthSchema = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  preparing: z.object({ step: z.literal('weights'), percent: z.number().min(0).max(100).nullable() }).optional(),
+});
 export type Health = z.infer<typeof healthSchema>;
 
 /** `GET /v1/info`. */

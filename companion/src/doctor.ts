@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
+import { PACKAGE_NAME } from '../../shared/defaults.js';
 import { parseStylizeParams } from '../../shared/params.js';
 import { initBackend, type ConcreteBackend } from './engine/runtime/backend.js';
 import { autoOrder, firstThatStarts, type Skip } from './engine/runtime/autoOrder.js';
@@ -173,7 +174,7 @@ export async function runDoctor(
           () => null,
         );
   if (opts.backends !== false && !backends.some((b) => b.status === 'available' && (b.secondsPerEvaluation !== undefined || !st.installed))) {
-    problems.push({ problem: 'no backend could evaluate the loss', fix: 'reinstall Atelier (npm install -g atelier); run doctor with --log-level debug to see why' });
+    problems.push({ problem: 'no backend could evaluate the loss', fix: `reinstall Atelier (npm install -g ${PACKAGE_NAME}); run doctor with --log-level debug to see why` });
   }
 
   const port = opts.port ?? DEFAULT_PORT;

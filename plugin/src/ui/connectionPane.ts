@@ -7,7 +7,7 @@
 import { COMPANION_INSTALL_COMMAND } from '../../../shared/defaults.js';
 import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
-import { CompanionClient, type CompanionError, type ConnectionState } from './companionClient.js';
+import { CompanionClient, preparingMessage, type CompanionError, type ConnectionState } from './companionClient.js';
 import { byId, h, replaceChildren, withCode } from './dom.js';
 import type { MessageBar } from './messageBar.js';
 import type { Info } from '../../../shared/protocol.js';
@@ -22,7 +22,7 @@ const GPU_BACKENDS: ReadonlySet<string> = new Set(['onnx-cuda', 'onnx-webgpu', '
 /** How often a connected pane checks that the companion is still running. */
 const ALIVE_CHECK_MS = 3000;
 
-const PILL_LABELS: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
+const PILL_LABELS: Record<string, string> = { preparing: 'Getting ready…', checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
 
 /** What the pane needs from the rest of the UI. */
 export interface ConnectionDeps {
@@ -148,7 +148,11 @@ export class ConnectionPane {
     el.panel.hidden = false;
     replaceChildren(el.message, withCode(c.message));
     if (c.kind === 'offline') replaceChildren(el.hint, ...this.offlineHint());
-    else {
+    else if (c.kind === 'preparing') {
+      const bar = h('progress', { max: '100', 'data-testid': 'preparing-progress' });
+      if (c.percent !== null) bar.value = c.percent;
+      replaceChildren(el.hint, h('div', {}, 'The companion is getting ready: it downloads the style network once, on its first start (80 MB). Atelier connects by itself when it is done.'), bar);
+    } else {
       const hint =
         c.kind === 'unauthorized'
           ? 'The token is printed by `atelier serve` when it starts (`atelier token` shows it again).'
@@ -159,7 +163,7 @@ export class ConnectionPane {
               : 'Check the companion URL.';
       replaceChildren(el.hint, withCode(hint));
     }
-    if (c.kind === 'offline' || c.kind === 'busy') this.watchForCompanion();
+    if (c.kind === 'offline' || c.kind === 'busy' || c.kind === 'preparing') this.watchForCompanion();
     if (c.kind === 'unauthorized') el.token.focus();
   }
 
@@ -206,17 +210,20 @@ export class ConnectionPane {
     clearTimeout(this.watchTimer);
     const seq = this.seq;
     this.watchTimer = setTimeout(async () => {
-      if (seq !== this.seq || (this.state.kind !== 'offline' && this.state.kind !== 'busy')) return;
-      const up = await this.client()
+      if (seq !== this.seq || (this.state.kind !== 'offline' && this.state.kind !== 'busy' && this.state.kind !== 'preparing')) return;
+      const preparing = this.state.kind === 'preparing';
+      const health = await this.client()
         .health(AbortSignal.timeout(1500))
-        .then(
-          () => true,
-          () => false,
-        );
+        .catch(() => null);
       if (seq !== this.seq) return;
-      if (up) void this.check();
+      // while it downloads, the progress is redrawn on every answer; once ready, the full check connects
+      if (health && (!health.preparing || !preparing)) void this.check();
+      else if (health?.preparing && this.state.kind === 'preparing') {
+        this.state = { kind: 'preparing', percent: health.preparing.percent, message: preparingMessage(health.preparing.percent) };
+        this.render();
+      } else if (!health && preparing) void this.check(); // it stopped while getting ready
       else this.watchForCompanion();
-    }, 2000);
+    }, this.state.kind === 'preparing' ? 1000 : 2000);
   }
 }
 
