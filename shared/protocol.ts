@@ -44,7 +44,14 @@ export const infoSchema = z.object({
    * Seconds per loss+gradient evaluation of a referenceSide² image, measured by the companion at
    * start-up (null until measured); shared/schedule.ts's estimateSeconds turns it into a run's time.
    */
-  speed: z.object({ referenceSide: z.number().int(), secondsPerEvaluation: z.number() }).nullable(),
+  speed: z
+    .object({
+      referenceSide: z.number().int(),
+      secondsPerEvaluation: z.number(),
+      /** Learned from finished jobs, per output size (shared/schedule.ts MeasuredSpeed). */
+      bySize: z.array(z.object({ size: z.number(), secondsPerEvaluation: z.number() })).optional(),
+    })
+    .nullable(),
 });
 export type Info = z.infer<typeof infoSchema>;
 
