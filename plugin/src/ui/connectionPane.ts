@@ -179,7 +179,7 @@ export class ConnectionPane {
     return [
       h('div', {}, `Nothing answers at ${this.connection.url}. Install and start it in a terminal:`),
       h('div', { class: 'command' }, h('code', { 'data-testid': 'install-command' }, COMPANION_INSTALL_COMMAND), copy),
-      h('div', {}, 'Atelier connects by itself as soon as it starts.'),
+      h('div', {}, 'Atelier connects by itself as soon as it starts (its first start also downloads the style network, 80 MB, once).'),
       local ? h('div', { 'data-testid': 'local-network-hint' }, 'Using Figma in a browser? Allow it to reach apps on this device when the browser asks about the local network.') : '',
     ];
   }
