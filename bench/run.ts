@@ -16,6 +16,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ main: Main 
   'preset-timing': { about: 'cross-team timing oracle of the preset store: already-stored vs new bytes', load: () => import('./presetTiming.js') },
   compose: { about: 'images that already exist (schedule runs, stylize outputs) side by side in one PNG', load: () => import('./compose.js') },
   tiling: { about: 'exact tiled gradients: seconds per evaluation and peak device/host memory vs image size', load: () => import('./tiling.js') },
+  estimates: { about: "the plugin's estimate of each quality level vs the job's actual time, for 3 layer sizes, through the learning companion", load: () => import('./estimates.js') },
   cli: { about: 'start-to-exit time of atelier --help, token show, presets list (compiled and through tsx)', load: () => import('./cli.js') },
   'measure-child': { about: '(internal) one measurement in a fresh process', load: () => import('./measureChild.js') },
 };

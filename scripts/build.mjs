@@ -8,8 +8,10 @@
  *   manifest.json  a copy of plugin/manifest.json whose paths point at these files, plus any team
  *                  server origin in networkAccess.allowedDomains
  *
- * Usage: node scripts/build.mjs [--team-server ORIGIN]... [--no-minify]
- * (or env ATELIER_TEAM_SERVER=ORIGIN[,ORIGIN]). Import plugin/manifest.json in Figma for the local
+ * Usage: node scripts/build.mjs [--team-server ORIGIN]... [--plugin-id ID] [--no-minify]
+ * (or env ATELIER_TEAM_SERVER=ORIGIN[,ORIGIN], ATELIER_FIGMA_PLUGIN_ID=ID). `--plugin-id` is the id
+ * Figma assigns when the plugin is created for publishing (plugin/manifest.json carries a
+ * development id, which Figma accepts for "Import plugin from manifest" only). Import plugin/manifest.json in Figma for the local
  * companion, or plugin/dist/manifest.json when a team server was added.
  */
 import { build } from 'esbuild';
@@ -33,11 +35,18 @@ export function normalizeOrigin(text) {
   return u.origin;
 }
 
-/** The manifest written to dist/: paths relative to dist, team origins added to allowedDomains. */
-export function distManifest(manifest, teamServers) {
+/** Checks a Figma-assigned plugin id (digits, as Figma issues them). Throws on anything else. */
+export function checkPluginId(id) {
+  if (!/^\d{6,25}$/.test(String(id))) throw new Error(`--plugin-id: "${id}" is not a Figma plugin id (the digits Figma shows when the plugin is created)`);
+  return String(id);
+}
+
+/** The manifest written to dist/: paths relative to dist, team origins added to allowedDomains, the published id when given. */
+export function distManifest(manifest, teamServers, pluginId = null) {
   const allowed = [...manifest.networkAccess.allowedDomains];
   for (const origin of teamServers) if (!allowed.includes(origin)) allowed.push(origin);
-  return { ...manifest, main: 'main.js', ui: 'ui.html', networkAccess: { ...manifest.networkAccess, allowedDomains: allowed } };
+  const id = pluginId === null ? manifest.id : checkPluginId(pluginId);
+  return { ...manifest, id, main: 'main.js', ui: 'ui.html', networkAccess: { ...manifest.networkAccess, allowedDomains: allowed } };
 }
 
 /** Inlines CSS and JS into the HTML template (escaping `</script` inside the JS). */
@@ -49,11 +58,11 @@ export function inlineHtml(template, css, js) {
 }
 
 /** Builds the plugin; returns the paths written. */
-export async function buildPlugin({ teamServers = [], minify = true, outDir = path.join(pluginDir, 'dist') } = {}) {
+export async function buildPlugin({ teamServers = [], pluginId = null, minify = true, outDir = path.join(pluginDir, 'dist') } = {}) {
   const origins = teamServers.map(normalizeOrigin);
   await mkdir(outDir, { recursive: true });
   const common = { bundle: true, write: false, minify, legalComments: 'none', logLevel: 'silent', target: 'es2020', charset: 'utf8' };
-  const manifest = distManifest(JSON.parse(await readFile(path.join(pluginDir, 'manifest.json'), 'utf8')), origins);
+  const manifest = distManifest(JSON.parse(await readFile(path.join(pluginDir, 'manifest.json'), 'utf8')), origins, pluginId);
   // the UI checks a companion URL against the origins Figma will let it reach (CSP connect-src)
   const define = { __ATELIER_ALLOWED_DOMAINS__: JSON.stringify(manifest.networkAccess.allowedDomains) };
   const [main, uiJs, uiCss] = await Promise.all([
@@ -77,16 +86,18 @@ export async function buildPlugin({ teamServers = [], minify = true, outDir = pa
 function parseArgs(argv) {
   const teamServers = (process.env.ATELIER_TEAM_SERVER ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   let minify = true;
+  let pluginId = process.env.ATELIER_FIGMA_PLUGIN_ID || null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--team-server') {
       if (!argv[i + 1]) throw new Error('--team-server needs an origin, e.g. --team-server https://gpu.example.com');
       teamServers.push(argv[++i]);
     } else if (a.startsWith('--team-server=')) teamServers.push(a.slice('--team-server='.length));
+    else if (a === '--plugin-id') pluginId = checkPluginId(argv[++i] ?? '');
     else if (a === '--no-minify') minify = false;
-    else throw new Error(`unknown option ${a} (expected --team-server ORIGIN, --no-minify)`);
+    else throw new Error(`unknown option ${a} (expected --team-server ORIGIN, --plugin-id ID, --no-minify)`);
   }
-  return { teamServers, minify };
+  return { teamServers, pluginId, minify };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -19,5 +19,14 @@ export const DEFAULT_PORT = 7745;
  */
 export const DEFAULT_COMPANION_URL = `http://localhost:${DEFAULT_PORT}`;
 
-/** The command a designer runs to install and start the companion (shown with a copy button). */
-export const COMPANION_INSTALL_COMMAND = 'npm install -g atelier && atelier serve';
+/**
+ * The npm package the companion is published as (package.json's name; `atelier` itself is taken
+ * on the registry). Its command stays `atelier`.
+ */
+export const PACKAGE_NAME = 'atelier-style-transfer';
+
+/**
+ * The command a designer runs to install and start the companion (shown with a copy button). On a
+ * first start `serve` downloads the style network itself, so this one command is the whole setup.
+ */
+export const COMPANION_INSTALL_COMMAND = `npm install -g ${PACKAGE_NAME} && atelier serve`;

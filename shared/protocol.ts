@@ -14,8 +14,16 @@ export const apiErrorSchema = z.object({
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
-/** `GET /v1/health` (no auth). */
-export const healthSchema = z.object({ ok: z.literal(true), version: z.string() });
+/**
+ * `GET /v1/health` (no auth). `preparing`: the companion is up but still getting ready — on its
+ * first start it downloads the style network (VGG-19 weights); `percent` is null while the size is
+ * unknown. Every other endpoint answers 503 `preparing` meanwhile.
+ */
+export const healthSchema = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  preparing: z.object({ step: z.literal('weights'), percent: z.number().min(0).max(100).nullable() }).optional(),
+});
 export type Health = z.infer<typeof healthSchema>;
 
 /** `GET /v1/info`. */
@@ -36,7 +44,14 @@ export const infoSchema = z.object({
    * Seconds per loss+gradient evaluation of a referenceSide² image, measured by the companion at
    * start-up (null until measured); shared/schedule.ts's estimateSeconds turns it into a run's time.
    */
-  speed: z.object({ referenceSide: z.number().int(), secondsPerEvaluation: z.number() }).nullable(),
+  speed: z
+    .object({
+      referenceSide: z.number().int(),
+      secondsPerEvaluation: z.number(),
+      /** Learned from finished jobs, per output size (shared/schedule.ts MeasuredSpeed). */
+      bySize: z.array(z.object({ size: z.number(), secondsPerEvaluation: z.number() })).optional(),
+    })
+    .nullable(),
 });
 export type Info = z.infer<typeof infoSchema>;
 

@@ -69,15 +69,31 @@ export function scheduleWork(plan: ScalePlan[], optimizer: keyof typeof EVALUATI
   return plan.reduce((w, s) => w + s.iterations * EVALUATIONS_PER_ITERATION[optimizer] * ((s.side / referenceSide) ** 2) * aspect, 0);
 }
 
-/** A companion's measured speed: seconds per loss+gradient evaluation of a referenceSide² image. */
+/**
+ * A companion's speed: seconds per loss+gradient evaluation of a referenceSide² image, measured at
+ * its start; `bySize`, once jobs have finished, the same learned from whole jobs of about that
+ * output size (their set-up, early stops and the machine's load included).
+ */
 export interface MeasuredSpeed {
   referenceSide: number;
   secondsPerEvaluation: number;
+  bySize?: { size: number; secondsPerEvaluation: number }[];
 }
 
-/** Estimated seconds to run `plan` at `speed` (an upper bound: scales may stop early); `aspect` as in scheduleWork. */
+/** Seconds per evaluation for a run of output side `size`: the learned entry nearest in scale (log2), else the measured one. */
+export function secondsPerEvaluationAt(speed: MeasuredSpeed, size: number): number {
+  let best: { d: number; s: number } | null = null;
+  for (const e of speed.bySize ?? []) {
+    const d = Math.abs(Math.log2(e.size / Math.max(1, size)));
+    if (!best || d < best.d) best = { d, s: e.secondsPerEvaluation };
+  }
+  return best?.s ?? speed.secondsPerEvaluation;
+}
+
+/** Estimated seconds to run `plan` at `speed` (at the speed learned for its output size, when known); `aspect` as in scheduleWork. */
 export function estimateSeconds(plan: ScalePlan[], optimizer: keyof typeof EVALUATIONS_PER_ITERATION, speed: MeasuredSpeed, aspect = 1): number {
-  return scheduleWork(plan, optimizer, speed.referenceSide, aspect) * speed.secondsPerEvaluation;
+  const size = plan.length ? plan[plan.length - 1].side : speed.referenceSide;
+  return scheduleWork(plan, optimizer, speed.referenceSide, aspect) * secondsPerEvaluationAt(speed, size);
 }
 
 /** Whether a scale should stop: its loss fell by less than STOP_TOLERANCE over the last STOP_WINDOW iterations. */

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_PORT } from '../../shared/protocol.js';
 import { NO_ADAPTER, Vgg19, autoOrder, cudaProviderMissing, firstThatStarts, initBackend, measureSpeed, type ConcreteBackend, type Skip } from './engine/index.js';
+import { PACKAGE_NAME } from '../../shared/defaults.js';
 import { listGpuAdapters, quietWebGpuProbe, type SeenAdapter } from './gpuProbe.js';
 import { quietLibraries } from './nativeOutput.js';
 import { resolveDataDir } from './io/dataDir.js';
@@ -154,7 +155,7 @@ export async function runDoctor(
           () => null,
         );
   if (opts.backends !== false && !backends.some((b) => b.status === 'available' && (b.secondsPerEvaluation !== undefined || !st.installed))) {
-    problems.push({ problem: 'no backend could evaluate the loss', fix: 'reinstall Atelier (npm install -g atelier); run doctor with --log-level debug to see why' });
+    problems.push({ problem: 'no backend could evaluate the loss', fix: `reinstall Atelier (npm install -g ${PACKAGE_NAME}); run doctor with --log-level debug to see why` });
   }
 
   const port = opts.port ?? DEFAULT_PORT;

@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_NAME } from '../../shared/defaults.js';
 
-/** The package root: the nearest folder above this module whose package.json is named "atelier". */
+/** The package root: the nearest folder above this module whose package.json has our package name (PACKAGE_NAME). */
 export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'atelier') return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`cannot find Atelier's package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;

@@ -1,5 +1,5 @@
 /** The browser Rasterizer for the fake Figma: draws a render plan on a canvas and encodes a real PNG. */
-import type { RenderPlan } from './fakeFigma.js';
+import type { RenderPlan } from './rendering.js';
 
 /** Encodes a canvas as PNG bytes. */
 export async function canvasPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {

@@ -8,26 +8,12 @@
  * (transforms, auto-layout, components, styles, duplicates) live in fakeNode.ts.
  */
 import type { Image as FigmaImage, NotificationHandler, NotificationOptions, Paint, PluginAPI, ShowUIOptions, Effect } from '@figma/plugin-typings/plugin-api-standalone.js';
-import { FakeNode, rotationTransform, type LayoutMode, type SizingMode } from './fakeNode.js';
+import { compose, type Transform } from '../src/logic/geometry.js';
+import { FakeNode, GROUPING, rotationTransform, type LayoutMode, type NodeDocument, type SizingMode } from './fakeNode.js';
+import type { Rasterizer } from './rendering.js';
 
 export { FakeNode } from './fakeNode.js';
-
-/** Something to draw: a unit box (0,0,width,height) mapped to output pixels by `matrix` (canvas order a,b,c,d,e,f), clipped to `clip` (output pixels). */
-export type DrawOp = { matrix: [number, number, number, number, number, number]; width: number; height: number; clip: { x: number; y: number; width: number; height: number } | null } & (
-  | { kind: 'rect'; color: { r: number; g: number; b: number; a: number } }
-  | { kind: 'stroke'; color: { r: number; g: number; b: number; a: number }; lineWidth: number }
-  | { kind: 'image'; bytes: Uint8Array; opacity: number }
-);
-
-/** What exportAsync asks the rasterizer to produce. */
-export interface RenderPlan {
-  width: number;
-  height: number;
-  ops: DrawOp[];
-}
-
-/** Turns a render plan into real PNG bytes (canvas in the browser, sharp in Node). */
-export type Rasterizer = (plan: RenderPlan) => Promise<Uint8Array>;
+export type { DrawOp, Rasterizer, RenderPlan } from './rendering.js';
 
 type PaintSpec = Paint | { type: 'IMAGE'; bytes: Uint8Array; scaleMode?: 'FILL' | 'FIT' | 'CROP' | 'TILE' };
 
@@ -111,7 +97,7 @@ export interface FakeNotification {
 type MessageHandler = (message: unknown, props: { origin: string }) => void;
 
 /** The fake itself; `api` is what the plugin code receives as `figma`. */
-export class FakeFigma {
+export class FakeFigma implements NodeDocument {
   readonly mixed: symbol = Symbol('figma.mixed');
   readonly notifications: FakeNotification[] = [];
   /** The current page (a node: top-level layers have it as their parent, as in Figma). */
@@ -157,9 +143,11 @@ export class FakeFigma {
   }
 
   /** Adds a node (and its children) to the page or a parent; returns it. */
-  addNode(spec: NodeSpec, parent?: FakeNode): FakeNode {
+  addNode(spec: NodeSpec, parent?: FakeNode, groupOrigin?: Transform): FakeNode {
     const n = this.newNode(spec.type, spec.name, spec.width, spec.height);
-    n.relativeTransform = rotationTransform(spec.x ?? 0, spec.y ?? 0, spec.rotation ?? 0, spec.flipX);
+    const own = rotationTransform(spec.x ?? 0, spec.y ?? 0, spec.rotation ?? 0, spec.flipX);
+    // a group's children are given relative to the group, as drawn; Figma keeps them in the enclosing frame's space
+    n.relativeTransform = groupOrigin ? compose(groupOrigin, own) : own;
     if (spec.visible === false) n.visible = false;
     if (spec.fills && 'fills' in n) {
       n.fills = spec.fills.map((p) => ('bytes' in p ? { type: 'IMAGE', scaleMode: p.scaleMode ?? 'FILL', imageHash: this.createImage(p.bytes).hash } : p)) as Paint[];
@@ -177,7 +165,8 @@ export class FakeFigma {
     if (spec.primaryAxisSizingMode) n.primaryAxisSizingMode = spec.primaryAxisSizingMode;
     if (spec.counterAxisSizingMode) n.counterAxisSizingMode = spec.counterAxisSizingMode;
     (parent ?? this.page).appendChild(n);
-    for (const c of spec.children ?? []) this.addNode(c, n);
+    const origin = GROUPING.has(spec.type) ? (groupOrigin ? compose(groupOrigin, own) : own) : undefined;
+    for (const c of spec.children ?? []) this.addNode(c, n, origin);
     if (spec.layoutMode) n.layoutMode = spec.layoutMode;
     return n;
   }

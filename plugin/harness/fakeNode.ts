@@ -6,11 +6,27 @@
  * auto-layout that re-lays out (and collapses) when children hide, `layoutPositioning` only inside
  * auto-layout, main COMPONENTs whose fills, visibility and new children reach every INSTANCE,
  * `fillStyleId` read-only under dynamic-page (fills set directly detach the style), no children
- * inserted into instances, and plugin data that travels with duplicates.
+ * inserted into instances, plugin data that travels with duplicates, and GROUPs and
+ * BOOLEAN_OPERATIONs as Figma documents them: no coordinate space of their own (their children's
+ * `relativeTransform` is in the enclosing frame's or page's coordinates) and bounds that follow
+ * their children (a group resizes to fit; a new child of a boolean operation changes its shape).
  */
 import type { Effect, ExportSettings, Paint } from '@figma/plugin-typings/plugin-api-standalone.js';
 import { IDENTITY, boundsOf, compose, invert, translation, union, type Rect, type Transform } from '../src/logic/geometry.js';
-import type { DrawOp, FakeFigma } from './fakeFigma.js';
+import type { DrawOp, Rasterizer } from './rendering.js';
+
+/** What a node needs from its document (FakeFigma implements it; declared here so the two modules do not import each other). */
+export interface NodeDocument {
+  readonly mixed: symbol;
+  exportDelayMs: number;
+  readonly rasterize: Rasterizer;
+  validatePaints(value: unknown, field?: string): Paint[];
+  paintStyle(id: string): Paint[];
+  recordChange(): void;
+  mirrorInto(into: FakeNode, source: FakeNode): void;
+  cloneToPage(node: FakeNode): FakeNode;
+  imageBytes(hash: string): Uint8Array;
+}
 
 /** Types that never have fills. */
 const NO_FILLS = new Set(['GROUP', 'SLICE', 'PAGE']);
@@ -19,6 +35,8 @@ const CONTAINERS = new Set(['PAGE', 'FRAME', 'GROUP', 'COMPONENT', 'COMPONENT_SE
 /** Types with frame properties (clipsContent, auto-layout). */
 const FRAMES = new Set(['FRAME', 'COMPONENT', 'INSTANCE']);
 const NAMESPACE = /^[A-Za-z0-9_.]{3,}$/;
+/** Types without a coordinate space of their own, whose bounds are their children's. */
+export const GROUPING = new Set(['GROUP', 'BOOLEAN_OPERATION']);
 
 export type LayoutMode = 'NONE' | 'HORIZONTAL' | 'VERTICAL';
 export type SizingMode = 'FIXED' | 'AUTO';
@@ -78,7 +96,7 @@ export class FakeNode {
   counterAxisSizingMode: SizingMode = 'AUTO';
 
   constructor(
-    private readonly doc: FakeFigma,
+    private readonly doc: NodeDocument,
     readonly id: string,
     readonly type: string,
     public name: string,
@@ -119,15 +137,13 @@ export class FakeNode {
     return this.transform[0][2];
   }
   set x(v: number) {
-    this.transform = [[this.transform[0][0], this.transform[0][1], v], [...this.transform[1]]];
-    this.changed();
+    this.moveTo([[this.transform[0][0], this.transform[0][1], v], [...this.transform[1]]]);
   }
   get y(): number {
     return this.transform[1][2];
   }
   set y(v: number) {
-    this.transform = [[...this.transform[0]], [this.transform[1][0], this.transform[1][1], v]];
-    this.changed();
+    this.moveTo([[...this.transform[0]], [this.transform[1][0], this.transform[1][1], v]]);
   }
   /** Degrees, counter-clockwise (read-only here; set `relativeTransform`). */
   get rotation(): number {
@@ -142,11 +158,38 @@ export class FakeNode {
     }
     invert(t); // throws for a degenerate transform, as Figma does
     if (this.inFlow()) return; // auto-layout owns the position of in-flow children
-    this.transform = clone(t);
-    this.changed();
+    this.moveTo(clone(t));
   }
   get absoluteTransform(): Transform {
-    return this.parent ? compose(this.parent.absoluteTransform, this.transform) : clone(this.transform);
+    return this.parent ? compose(this.parent.absoluteTransform, this.parent.localOf(this)) : clone(this.transform);
+  }
+
+  /** Sets the transform; a group or boolean operation carries its children along (they are not in its space). */
+  private moveTo(t: Transform): void {
+    if (this.grouping && this.children.length) {
+      const delta = compose(t, invert(this.transform));
+      for (const c of this.children) c.transform = compose(delta, c.transform);
+    }
+    this.transform = t;
+    this.changed();
+    this.parent?.fitToChildren();
+  }
+  private get grouping(): boolean {
+    return GROUPING.has(this.type);
+  }
+  /** A child's transform relative to this node (a group's children are in its enclosing frame's space). */
+  private localOf(child: FakeNode): Transform {
+    return this.grouping ? compose(invert(this.transform), child.transform) : child.transform;
+  }
+  /** A group or boolean operation takes the bounds of its children (Figma resizes groups to fit). */
+  fitToChildren(): void {
+    if (!this.grouping || !this.children.length) return;
+    const box = union(this.children.map((c) => boundsOf(c.transform, { x: 0, y: 0, width: c.w, height: c.h })))!;
+    this.transform = translation(box.x, box.y);
+    this.w = Math.max(0.01, box.width);
+    this.h = Math.max(0.01, box.height);
+    this.changed();
+    this.parent?.fitToChildren();
   }
   get absoluteBoundingBox(): Rect {
     return boundsOf(this.absoluteTransform, { x: 0, y: 0, width: this.w, height: this.h });
@@ -158,10 +201,12 @@ export class FakeNode {
   }
   resize(width: number, height: number): void {
     if (!(width >= 0.01) || !(height >= 0.01)) throw new Error('resize: width and height must be at least 0.01');
+    if (this.grouping && this.children.length) throw new Error('this fake does not scale the children of a resized group');
     this.w = width;
     this.h = height;
     this.changed();
     this.parent?.relayout();
+    this.parent?.fitToChildren();
   }
 
   private renderBox(abs: Transform): Rect {
@@ -177,7 +222,7 @@ export class FakeNode {
       } else if (e.type === 'LAYER_BLUR') local.push({ x: own.x - e.radius, y: own.y - e.radius, width: own.width + 2 * e.radius, height: own.height + 2 * e.radius });
     }
     const rects = local.map((r) => boundsOf(abs, r));
-    if (!this.clipsContent) for (const c of this.children ?? []) if (c.ownShown()) rects.push(c.renderBox(compose(abs, c.transform)));
+    if (!this.clipsContent) for (const c of this.children ?? []) if (c.ownShown()) rects.push(c.renderBox(compose(abs, this.localOf(c))));
     return union(rects)!;
   }
 
@@ -307,6 +352,7 @@ export class FakeNode {
     for (const m of this.mirrors) m.doc.mirrorInto(m, child); // a component's new child reaches every instance
     this.changed();
     this.relayout();
+    this.fitToChildren();
   }
   private detach(): void {
     const siblings = this.parent?.children ?? [];
@@ -315,6 +361,7 @@ export class FakeNode {
     const old = this.parent;
     this.parent = null;
     old?.relayout();
+    old?.fitToChildren();
   }
   remove(): void {
     this.detach();
@@ -446,7 +493,8 @@ export class FakeNode {
     }
     const inner = this.clipsContent ? boundsOf(m, { x: 0, y: 0, ...box }) : null;
     const childClip = inner && clip ? intersect(inner, clip) : (inner ?? clip);
-    for (const c of this.children ?? []) c.draw(ops, compose(m, c.transform), a, childClip, false);
+    // a boolean operation draws its own fills over its shape; its children are only the shape
+    if (this.type !== 'BOOLEAN_OPERATION') for (const c of this.children ?? []) c.draw(ops, compose(m, this.localOf(c)), a, childClip, false);
     for (const p of this.strokeList) {
       if (p.visible === false || p.type !== 'SOLID') continue;
       const inset = this.strokeAlign === 'INSIDE' ? this.strokeWeight / 2 : this.strokeAlign === 'OUTSIDE' ? -this.strokeWeight / 2 : 0;

@@ -29,8 +29,12 @@ export interface HarnessHandle {
   node(name: string): FakeNode;
   /** Top-level layers of the page, in order (result layers included). */
   layerNames(): string[];
-  /** Closes the plugin as the designer would (figma.on('close') fires, the UI iframe goes away). */
-  closePlugin(): void;
+  /**
+   * Closes the plugin as the designer would (figma.on('close') fires, the UI iframe goes away).
+   * `sandboxGone`: as real Figma may do, the main thread's sandbox ends before a request it starts
+   * on close can leave, so only the UI's keepalive request cancels the job.
+   */
+  closePlugin(sandboxGone?: boolean): void;
   ready: boolean;
 }
 
@@ -267,7 +271,16 @@ async function main(): Promise<void> {
     visible: (name) => byName(name).visible,
     node: byName,
     layerNames: () => fake.page.children.map((n) => n.name),
-    closePlugin: () => fake.api.closePlugin(),
+    closePlugin: (sandboxGone = false) => {
+      if (!sandboxGone) return fake.api.closePlugin();
+      const fetchBefore = window.fetch;
+      window.fetch = () => Promise.reject(new TypeError('the plugin sandbox has ended'));
+      try {
+        fake.api.closePlugin();
+      } finally {
+        window.fetch = fetchBefore;
+      }
+    },
     ready: false,
   };
 

@@ -1,14 +1,17 @@
 /**
  * `atelier serve` as a real child process: startup lines (URL, backend, token), the token file's
  * 0600 mode, graceful shutdown on SIGTERM with a running job (canceled, exit 0), and the one-line
- * error when no weights are installed.
+ * error when no weights are installed and downloading is off; without weights it downloads them
+ * (from a loopback server here: never a real download) while the plugin sees how far it is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeRawLayers, writeTfjsDir } from '../helpers/kerasH5.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { makeRawLayers, writeKerasH5, writeTfjsDir } from '../helpers/kerasH5.js';
 import { FAST, jobForm, makePng } from './harness.js';
 import { tempDir } from '../helpers/tempDir.js';
 
@@ -104,13 +107,66 @@ describe('atelier serve (child process)', () => {
     expect(statSync(path.join(dir, 'token')).mode & 0o777).toBe(0o600);
   });
 
-  it('without weights: one line saying exactly how to install them, exit 1', async () => {
+  it('without weights and --no-download: one line saying exactly how to install them, exit 1', async () => {
     const home = tempDir('atelier-noweights-');
-    const s = spawnServe(['--port', '0', '--backend', 'cpu', '--data-dir', home], { ATELIER_HOME: home });
+    const s = spawnServe(['--port', '0', '--backend', 'cpu', '--data-dir', home, '--no-download'], { ATELIER_HOME: home });
     const code = await s.exited;
     expect(code).toBe(1);
     const lines = s.err().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('npx atelier weights install');
+  });
+
+  it('without weights: downloads them (progress in the terminal), tells the plugin how far it is on /v1/health, then serves', async () => {
+    const home = tempDir('atelier-firststart-');
+    const h5 = path.join(tempDir('atelier-weights-src-'), 'vgg19.h5');
+    await writeKerasH5(h5, makeRawLayers(16, 4));
+    const bytes = readFileSync(h5);
+    // a slow loopback source: ten chunks, 300 ms apart, so the download is seen in progress
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const source = createServer(async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length) });
+      const step = Math.ceil(bytes.length / 10);
+      for (let i = 0; i < bytes.length; i += step) {
+        res.write(bytes.subarray(i, i + step));
+        if (i === 4 * step) await held; // hold at about half until the test has seen it
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      res.end();
+    });
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', () => r()));
+    try {
+      const from = `http://127.0.0.1:${(source.address() as AddressInfo).port}/vgg19.h5`;
+      const s = spawnServe(['--port', '0', '--backend', 'cpu', '--data-dir', home, '--weights-from', from, '--log-level', 'warn'], { ATELIER_HOME: home });
+      const url = await until(() => /listening on (http:\/\/\S+) \(getting ready/.exec(s.out())?.[1], 60_000, `the preparing URL (stdout: ${s.out()}, stderr: ${s.err()})`);
+      expect(s.out()).toMatch(/not installed yet: downloading it once/);
+      type Health = { ok: boolean; preparing?: { step: string; percent: number | null } };
+      const healthNow = async (): Promise<Health> => (await (await fetch(`${url}/v1/health`, { headers: { Origin: 'null' } })).json()) as Health;
+      let health = await healthNow();
+      for (let i = 0; i < 200 && !((health.preparing?.percent ?? 0) > 0); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        health = await healthNow();
+      }
+      expect(health.preparing).toMatchObject({ step: 'weights' });
+      expect(health!.preparing!.percent).toBeGreaterThan(0);
+      expect(health!.preparing!.percent).toBeLessThan(100);
+      const busy = await fetch(`${url}/v1/info`, { headers: { Origin: 'null' } });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('access-control-allow-origin')).toBe('null'); // the plugin can read it
+      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('preparing');
+      release();
+      const token = await until(() => /pairing token: (atl_\S+)/.exec(s.out())?.[1], 120_000, `the token line (stdout: ${s.out()}, stderr: ${s.err()})`);
+      expect(s.err()).toMatch(/\d+(\.\d)?%/); // the terminal saw the download's progress
+      const ready = (await (await fetch(`${url}/v1/health`)).json()) as { preparing?: unknown };
+      expect(ready.preparing).toBeUndefined();
+      expect((await fetch(`${url}/v1/info`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+    } finally {
+      release();
+      source.closeAllConnections();
+      source.close();
+    }
   });
 });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedMissing, sharedPath } from '../helpers/sharedData.js';
 import { tempDir } from '../helpers/tempDir.js';
+import { PACKAGE_NAME } from '../../shared/defaults.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,12 +62,12 @@ beforeAll(async () => {
   const built = 'node_modules/better-sqlite3/build/Release';
   mkdirSync(path.join(project, built), { recursive: true });
   cpSync(path.join(repoRoot, built, 'better_sqlite3.node'), path.join(project, built, 'better_sqlite3.node'));
-  atelier = path.join(project, 'node_modules/atelier/bin/atelier.js');
+  atelier = path.join(project, `node_modules/${PACKAGE_NAME}/bin/atelier.js`);
 }, 900_000);
 
 describe('the packed package, installed into an empty project', () => {
   it('ships the compiled CLI and the built plugin, and no sources, tests or dev tooling', () => {
-    const pkg = path.join(project, 'node_modules/atelier');
+    const pkg = path.join(project, 'node_modules', PACKAGE_NAME);
     expect(existsSync(path.join(pkg, 'dist/cli/atelier.mjs'))).toBe(true);
     for (const f of ['main.js', 'ui.html', 'manifest.json']) expect(existsSync(path.join(pkg, 'plugin/dist', f))).toBe(true);
     for (const absent of ['companion', 'test', 'bench', 'scripts', 'shared', '.ci', 'plugin/src', 'plugin/harness']) expect(existsSync(path.join(pkg, absent))).toBe(false);
@@ -78,7 +79,7 @@ describe('the packed package, installed into an empty project', () => {
     const help = await cli(['--help']);
     for (const verb of ['stylize', 'serve', 'doctor', 'weights', 'plugin']) expect(help.stdout).toContain(verb);
     const { stdout } = await cli(['plugin', 'path']);
-    expect(stdout.trim()).toBe(path.join(project, 'node_modules/atelier/plugin/dist/manifest.json'));
+    expect(stdout.trim()).toBe(path.join(project, `node_modules/${PACKAGE_NAME}/plugin/dist/manifest.json`));
     expect(JSON.parse(readFileSync(stdout.trim(), 'utf8')).main).toBe('main.js');
   });
 

@@ -6,17 +6,36 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain ESM build script without type declarations
 import { buildPlugin, distManifest, inlineHtml, normalizeOrigin } from '../../scripts/build.mjs';
 import { tempDir } from '../helpers/tempDir.js';
-import { DEFAULT_COMPANION_URL } from '../../shared/defaults.js';
+import { COMPANION_INSTALL_COMMAND, DEFAULT_COMPANION_URL, PACKAGE_NAME } from '../../shared/defaults.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'plugin/manifest.json'), 'utf8'));
+
+describe('the one command the plugin shows', () => {
+  it('installs the package this repository publishes (a name free on the registry, not `atelier`), and the README shows it', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(pkg.name).toBe(PACKAGE_NAME);
+    expect(PACKAGE_NAME).not.toBe('atelier'); // taken on the registry: `npm install -g atelier` answered 404 for this project
+    expect(pkg.bin).toEqual({ atelier: 'bin/atelier.js' });
+    expect(COMPANION_INSTALL_COMMAND).toBe(`npm install -g ${PACKAGE_NAME} && atelier serve`);
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(COMPANION_INSTALL_COMMAND);
+  });
+});
 
 describe('plugin manifest', () => {
   it('is a dynamic-page Figma plugin allowed to reach the local companion, with a reasoning', () => {
     expect(manifest).toMatchObject({ api: '1.0.0', editorType: ['figma'], documentAccess: 'dynamic-page', main: 'dist/main.js', ui: 'dist/ui.html' });
     // localhost only: Figma's manifest check refuses IP literals ("must be a valid URL")
     expect(manifest.networkAccess.allowedDomains).toEqual([DEFAULT_COMPANION_URL]);
-    expect(manifest.networkAccess.reasoning).toMatch(/companion/);
+    // the reasoning is shown to designers by Figma: plain words, no commands, ports or build flags
+    expect(manifest.networkAccess.reasoning).toMatch(/your own computer/);
+    expect(manifest.networkAccess.reasoning).not.toMatch(/`|npm|--|localhost|port|companion/i);
+  });
+
+  it('takes the id Figma assigns for publishing (--plugin-id), and refuses anything else', () => {
+    expect(distManifest(manifest, [], '1234567890123456789').id).toBe('1234567890123456789');
+    expect(distManifest(manifest, []).id).toBe(manifest.id);
+    expect(() => distManifest(manifest, [], 'atelier-dev')).toThrow(/not a Figma plugin id/);
   });
 });
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STYLE_WEIGHT, stylizeParamsSchema } from '../../shared/params.js';
 import { DEFAULT_COMPANION_URL } from '../../shared/protocol.js';
-import { DEFAULT_CONTROLS, QUALITY_PRESETS, estimateRunSeconds, formatEstimate, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
+import { DEFAULT_CONTROLS, QUALITY_PRESETS, defaultQuality, estimateRunSeconds, formatEstimate, SCREEN_DENSITY, controlsToParams, outputSide, parseLayerList, planRunSizes, previewEveryFor, strengthToStyleWeight } from '../../plugin/src/logic/quality.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, sanitizeConnection, sanitizeControls } from '../../plugin/src/logic/settings.js';
 import { refusedOriginReason } from '../../plugin/src/logic/networkAccess.js';
 import { changedParams, controlsForPreset } from '../../plugin/src/logic/presetSettings.js';
 import { checkParams } from '../../plugin/src/ui/checkParams.js';
-import { batchFractions, formatEta, itemFraction } from '../../plugin/src/logic/progress.js';
+import { batchFractions, formatEta, itemFraction, runEta } from '../../plugin/src/logic/progress.js';
+import { estimateSeconds, planSchedule } from '../../shared/schedule.js';
 
 describe('controls → params', () => {
   it('maps strength log-linearly to the style weight, 50 = the engine default', () => {
@@ -46,8 +47,8 @@ describe('controls → params', () => {
     if (!bad.ok) expect(bad.message).toBe('Style layers: each entry must be a VGG-19 layer name such as conv4_2, relu4_2 or block4_conv2');
     // designers read their own field names and plain limits, never schema paths ("contentWeight: Too small…")
     const neg = checkParams(controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, contentWeight: -1, size: 3.5 } }));
-    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0' });
-    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1' });
+    expect(neg).toEqual({ ok: false, message: 'Size must be a whole number; Content weight must be at least 0', fields: ['size', 'contentWeight'] });
+    expect(checkParams({ iterations: 0 }, (k) => (k === 'iterations' ? 'Iterations' : k))).toEqual({ ok: false, message: 'Iterations must be at least 1', fields: ['iterations'] });
   });
 });
 
@@ -150,5 +151,60 @@ describe('quality estimates', () => {
   it('formats estimates for the buttons', () => {
     expect(formatEstimate(12.2)).toBe('~12 s');
     expect(formatEstimate(185)).toBe('~3 min');
+  });
+});
+
+describe("a designer's first hour (issue 19)", () => {
+  const speed = { referenceSide: 128, secondsPerEvaluation: 0.05 };
+  const small = [{ id: '1', width: 96, height: 96 }];
+  it('estimates from the planned size of each layer: a 96-px layer runs the same 192-px job at every level', () => {
+    const [fast, balanced, high] = (['fast', 'balanced', 'high'] as const).map((q) => estimateRunSeconds(DEFAULT_CONTROLS, q, speed, small)!);
+    expect(balanced).toBeCloseTo(fast, 9);
+    expect(high).toBeCloseTo(fast, 9);
+    expect(fast).toBeCloseTo(estimateSeconds(planSchedule(192, 'auto', QUALITY_PRESETS.fast.iterations), 'lbfgs', speed), 9);
+    // a batch: every item at the batch's size, each at its own aspect
+    const two = estimateRunSeconds(DEFAULT_CONTROLS, 'high', speed, [...small, { id: '2', width: 400, height: 200 }])!;
+    const plan = planSchedule(800, 'auto', QUALITY_PRESETS.high.iterations);
+    expect(two).toBeCloseTo(estimateSeconds(plan, 'lbfgs', speed, 1) + estimateSeconds(plan, 'lbfgs', speed, 0.5), 9);
+  });
+
+  it('picks the best level that finishes in under a minute as the default quality, while the designer has not picked one', () => {
+    const slowCpu = { referenceSide: 128, secondsPerEvaluation: 0.1 };
+    const hero = [{ id: 'h', width: 1440, height: 900 }];
+    const q = defaultQuality(DEFAULT_CONTROLS, slowCpu, hero);
+    expect(estimateRunSeconds(DEFAULT_CONTROLS, q, slowCpu, hero)!).toBeLessThan(60);
+    expect(q).toBe('fast');
+    expect(defaultQuality(DEFAULT_CONTROLS, { referenceSide: 128, secondsPerEvaluation: 0.002 }, hero)).toBe('high');
+    expect(defaultQuality(DEFAULT_CONTROLS, null, hero)).toBe('balanced');
+    expect(sanitizeControls({ quality: 'high', qualityChosen: true })).toMatchObject({ quality: 'high', qualityChosen: true });
+    expect(DEFAULT_CONTROLS.qualityChosen).toBe(false);
+  });
+
+  it('moves one bar over the whole schedule\'s work: it never drops when a new scale starts', () => {
+    const plan = planSchedule(512, 'auto', 50); // 128, 256, 512 px
+    const at = (scale: number, iteration: number) => itemFraction({ scale, scales: plan.length, iteration, iterations: plan[scale].iterations }, plan);
+    const endOfFirst = at(0, plan[0].iterations);
+    const startOfSecond = at(1, 0);
+    expect(startOfSecond).toBeCloseTo(endOfFirst, 9);
+    const total = plan.reduce((a, s) => a + s.iterations * s.side ** 2, 0);
+    expect(endOfFirst).toBeCloseTo((plan[0].iterations * 128 ** 2) / total, 9);
+    expect(at(2, plan[2].iterations)).toBe(1);
+    const seq = [at(0, 0), at(0, 50), endOfFirst, at(1, 40), at(2, 0), at(2, 25)];
+    expect([...seq].sort((a, b) => a - b)).toEqual(seq);
+  });
+
+  it('starts the run panel\'s ETA from the estimate the button showed', () => {
+    expect(runEta(40, 0, 0, null)).toBe(40);
+    expect(runEta(40, 5, 0.05, 300)).toBe(35);
+    expect(runEta(40, 30, 0.5, 25)).toBe(25);
+    expect(runEta(null, 3, 0, 12)).toBe(12);
+  });
+
+  it('a preset saved with ordinary settings keeps the quality level (layer ×2 sizing), not an exact size', () => {
+    const saved = controlsToParams({ ...DEFAULT_CONTROLS, quality: 'high' });
+    const shown = controlsForPreset(DEFAULT_CONTROLS, saved);
+    expect(shown).toMatchObject({ quality: 'high', advanced: { size: null } });
+    // an exact size the designer set stays exact
+    expect(controlsForPreset(DEFAULT_CONTROLS, controlsToParams({ ...DEFAULT_CONTROLS, advanced: { ...DEFAULT_CONTROLS.advanced, size: 300 } })).advanced.size).toBe(300);
   });
 });

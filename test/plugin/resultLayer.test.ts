@@ -335,3 +335,48 @@ describe('the fake enforces Figma\'s rules', () => {
     expect(fake.undoSteps.at(-1)).toBe(1);
   });
 });
+
+describe("groups and boolean operations, as Figma has them", () => {
+  it('the fake follows Figma: children of a group are in the enclosing frame\'s coordinates, and the group resizes to fit them', async () => {
+    const { fake } = await setup();
+    const frame = fake.addNode({ type: 'FRAME', name: 'Screen', x: 100, y: 50, width: 400, height: 300, fills: solid(1, 1, 1), children: [{ type: 'GROUP', name: 'Icons', x: 20, y: 30, width: 1, height: 1, children: [rect('A', { x: 0, y: 0 }), rect('B', { x: 50, y: 10 })] }] });
+    const group = frame.children[0];
+    const [a, b] = group.children;
+    expect(a.relativeTransform[0][2]).toBe(20); // in the frame's space, not the group's
+    expect(b.relativeTransform[1][2]).toBe(40);
+    expect(group).toMatchObject({ x: 20, y: 30, width: 90, height: 30 });
+    expect(b.absoluteBoundingBox).toEqual({ x: 170, y: 90, width: 40, height: 20 });
+    b.x = 200; // the group grows to fit
+    expect(group).toMatchObject({ x: 20, width: 220 });
+  });
+
+  it('places the result of a layer inside a group where the layer is (the group keeps its place and size)', async () => {
+    const { fake, apply, resultOf } = await setup();
+    // a group left of and above the page's origin, as in any file whose designs sit there
+    const group = fake.addNode({ type: 'GROUP', name: 'Icons', x: -300, y: -200, width: 1, height: 1, children: [rect('A'), rect('B', { x: 50, y: 10 })] });
+    const b = group.children[1];
+    const before = { box: b.absoluteBoundingBox, group: { x: group.x, y: group.y, width: group.width, height: group.height } };
+    const r = await apply([b]);
+    expect(r.failed).toEqual([]);
+    const result = resultOf(b)!;
+    expect(result.parent).toBe(group);
+    expect(result.absoluteBoundingBox).toEqual(before.box);
+    expect({ x: group.x, y: group.y, width: group.width, height: group.height }).toEqual(before.group);
+  });
+
+  it('never inserts into a boolean operation: a layer inside one is skipped with the reason; the boolean itself is stylized beside it', async () => {
+    const { fake, apply, selection, resultOf } = await setup();
+    const shape = fake.addNode({ type: 'BOOLEAN_OPERATION', name: 'Badge shape', x: 10, y: 10, width: 1, height: 1, fills: solid(0.9, 0.2, 0.2), children: [rect('Part A'), rect('Part B', { x: 30, y: 5 })] });
+    const part = shape.children[1];
+    const bounds = shape.absoluteBoundingBox;
+    const s = await selection(part, shape);
+    expect(s.skipped.map((k) => [k.name, k.reason])).toEqual([['Part B', expect.stringMatching(/boolean shape/)]]);
+    expect(s.targets.map((t) => t.name)).toEqual(['Badge shape']);
+    const r = await apply([part, shape]);
+    expect(r.failed.map((f) => f.name)).toEqual(['Part B']);
+    expect(shape.children.map((c) => c.name)).toEqual(['Part A', 'Part B']);
+    expect(shape.absoluteBoundingBox).toEqual(bounds);
+    expect(resultOf(shape)?.parent).toBe(fake.page);
+    expect(resultOf(shape)?.absoluteBoundingBox).toEqual(bounds);
+  });
+});

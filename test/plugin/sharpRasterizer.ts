@@ -4,7 +4,7 @@
  * browser harness's canvas rasterizer, and this one refuses them rather than drawing them wrong.
  */
 import sharp from 'sharp';
-import type { RenderPlan } from '../../plugin/harness/fakeFigma.js';
+import type { RenderPlan } from '../../plugin/harness/rendering.js';
 
 /** Renders boxes, outlines and images (stretched, flipped) onto a transparent canvas; returns PNG bytes. */
 export async function sharpRasterize(plan: RenderPlan): Promise<Uint8Array> {

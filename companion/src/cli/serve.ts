@@ -12,7 +12,6 @@ import { UsageError } from './usageError.js';
 import { BACKEND_NAMES, DEFAULT_BUDGETS } from '../engine/contract.js';
 import type { AppHandle, TlsFiles } from '../http/app.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
-import type { OpenedEngine } from '../openEngine.js';
 import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { resolveDataDir } from '../io/dataDir.js';
 import { fileTokenAuthenticator, loadOrCreateToken } from '../token.js';
@@ -20,6 +19,7 @@ import { asDatabaseUsageError, checkDatabaseFlag, databaseOption } from './datab
 import { dataDirOption } from './dataDirOption.js';
 import { choiceOption, intOption } from './parsers.js';
 import { watchStopSignals } from './stopSignals.js';
+import { openEngineForServe } from './serveWeights.js';
 
 interface ServeFlags {
   host: string;
@@ -27,6 +27,8 @@ interface ServeFlags {
   dataDir?: string;
   database?: string;
   weights?: string;
+  weightsFrom?: string;
+  download: boolean;
   backend: string;
   maxQueue?: number;
   maxTeamQueue?: number;
@@ -74,6 +76,8 @@ export function configure(cmd: Command): void {
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 = any free port)`, intOption('--port'), DEFAULT_PORT);
   databaseOption(dataDirOption(cmd, 'data dir for the token, presets and installed weights'))
     .option('--weights <path>', 'VGG-19 weights: Keras .h5 file or TF.js layers-model directory (default: the installed ones)')
+    .option('--weights-from <file|url>', 'when the weights are not installed, install them from here (default: the official download)')
+    .option('--no-download', 'exit when the weights are not installed, instead of downloading them')
     .option('--backend <name>', `compute backend: ${BACKEND_NAMES.join('|')}`, choiceOption('--backend', BACKEND_NAMES), 'auto')
     .option('--max-queue <n>', `most jobs waiting (default ${DEFAULT_LIMITS.maxQueue})`, intOption('--max-queue'))
     .option('--max-team-queue <n>', `most jobs one team may have waiting (default ${DEFAULT_LIMITS.maxTeamQueue})`, intOption('--max-team-queue'))
@@ -151,22 +155,6 @@ export function listenWarnings(host: string, tls: boolean): string[] {
   return warnings;
 }
 
-async function openOrExplain(flags: ServeFlags, log: (line: string) => void): Promise<OpenedEngine> {
-  // Heavy modules (TF.js, sharp) load only when serving, so other subcommands stay fast.
-  const [{ openEngine }, { WeightsMissingError }, { showNativeOutput }] = await Promise.all([
-    import('../openEngine.js'),
-    import('../weights/index.js'),
-    import('../nativeOutput.js'),
-  ]);
-  try {
-    // The weights installed in the data dir the token and presets use (--data-dir, else $ATELIER_HOME, else ~/.atelier).
-    return await openEngine({ backend: flags.backend, weightsPath: flags.weights, dataDir: resolveDataDir(flags.dataDir), showNativeOutput: showNativeOutput(flags.logLevel), log });
-  } catch (err) {
-    if (err instanceof WeightsMissingError) throw new UsageError(err.message.split('\n')[0], 1);
-    throw err;
-  }
-}
-
 async function stop(server: Server, handle: AppHandle): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await handle.close();
@@ -189,7 +177,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const { measureSpeed } = await import('../engine/index.js');
   const logger = createLogger({ level: flags.logLevel });
   const dataDir = resolveDataDir(flags.dataDir);
-  const engine = await openOrExplain(flags, (line) => process.stdout.write(`${line}\n`));
+  const { engine, port } = await openEngineForServe(flags, tls, (line) => process.stdout.write(`${line}\n`));
   let handle: AppHandle | null = null;
   let teamPresets: import('../presets/service.js').PresetsService | null = null;
   try {
@@ -222,7 +210,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     });
     let bound;
     try {
-      bound = await listen(handle, flags.port, flags.host, tls);
+      bound = await listen(handle, port, flags.host, tls);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use (another companion running?); pick one with --port`, 1);

@@ -21,6 +21,7 @@ import type { AppDeps } from './deps.js';
 import { errorHandler, notFound } from './errors.js';
 import { healthRouter } from './health.js';
 import { hostCheck } from './hostCheck.js';
+import { SpeedLearner } from '../jobs/estimate.js';
 import { infoRouter } from './info.js';
 import { jobsRouter } from './jobs.js';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.js';
@@ -51,10 +52,13 @@ export function createApp(deps: AppDeps): AppHandle {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const retentionOpts = { ...DEFAULT_RETENTION, ...deps.retention };
   let retention: { sweep(): string[]; stop(): void } | null = null;
+  // the speed clients estimate from: measured at start, then learned from finished jobs
+  const speeds = new SpeedLearner();
+  const backendName = deps.engine.backend.name;
   const queue = new JobQueue({
     maxQueue: limits.maxQueue,
     maxQueuePerTeam: limits.maxTeamQueue,
-    run: createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB, runtime: deps.engine.runtime }),
+    run: speeds.wrap(backendName, createJobRunner(deps.engine.model, logger, { memoryBudgetMiB: deps.engine.memoryBudgetMiB, runtime: deps.engine.runtime })),
     describeError: (err) => describeJobError(err, logger),
     logger,
     onFinished: () => retention?.sweep(),
@@ -82,7 +86,7 @@ export function createApp(deps: AppDeps): AppHandle {
   app.use(express.json({ limit: '1mb' }));
   app.use(
     `${API_PREFIX}/info`,
-    infoRouter({ backend: deps.engine.backend, weights: deps.weightsInfo, queue, limits, speed: deps.engine.speed }),
+    infoRouter({ backend: deps.engine.backend, weights: deps.weightsInfo, queue, limits, speed: () => speeds.speed(backendName, deps.engine.speed?.() ?? null) }),
   );
   app.use(
     `${API_PREFIX}/jobs`,

@@ -11,7 +11,7 @@ import { downloadWithResume, hashFiles } from './download.js';
 import { WeightsError } from './errors.js';
 import { inspectWeights, type InspectedWeights, type WeightsFormat } from './load.js';
 import { H5_FILE, TFJS_DIR, writeManifest, type WeightsManifest } from './manifest.js';
-import { createProgressPrinter, type ProgressOutput } from './progress.js';
+import { createProgressPrinter, type DownloadProgress, type ProgressOutput } from './progress.js';
 import { weightsStatus } from './status.js';
 import { describeLayers } from './validate.js';
 
@@ -35,6 +35,8 @@ export interface InstallOptions {
   log?: (line: string) => void;
   /** Where the download progress goes (default process.stderr: a bar on a TTY, lines otherwise). */
   progress?: ProgressOutput | null;
+  /** Also told each progress report (e.g. for the plugin, while `serve` downloads). */
+  onProgress?: (p: DownloadProgress) => void;
   retries?: number;
   retryDelayMs?: number;
   signal?: AbortSignal;
@@ -111,7 +113,10 @@ async function installFromUrl(url: string, dir: string, opts: InstallOptions, lo
         printer?.done();
         log(l);
       },
-      onProgress: printer ? (p) => printer.update(p) : undefined,
+      onProgress: (p) => {
+        printer?.update(p);
+        opts.onProgress?.(p);
+      },
       retries: opts.retries,
       retryDelayMs: opts.retryDelayMs,
       signal: opts.signal,

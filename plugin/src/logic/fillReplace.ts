@@ -31,7 +31,7 @@ export interface SavedFill {
 /** Why this layer gets a new layer even though "replace the fill" is on; null when replacing is safe. */
 export function replaceFillRefusal(layer: { type: string; hasChildren: boolean; inside: string | null }): string | null {
   if (!FILL_SAFE_TYPES.has(layer.type) || layer.hasChildren) return 'only shapes without children can have their fill replaced';
-  if (layer.inside) return 'it is inside a component or an instance';
+  if (layer.inside) return 'it is inside a component, an instance or a boolean shape';
   return null;
 }
 

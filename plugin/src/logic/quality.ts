@@ -22,15 +22,44 @@ export const QUALITY_PRESETS: Readonly<Record<Quality, { size: number; iteration
   high: { size: 1024, iterations: DEFAULT_ITERATIONS, scales: 'auto', label: 'High · 1024 px' },
 };
 
+/** A layer as the estimate sees it: its size on the canvas. */
+export interface SizedLayer {
+  id: string;
+  width: number;
+  height: number;
+}
+
 /**
- * Estimated seconds of a run at this quality (its largest size) on a companion of the measured
- * speed, with the advanced size/iterations overrides; null when the companion has not measured it.
+ * Estimated seconds of a run of `layers` at this quality on a companion of the measured speed:
+ * each layer at the size it is planned to have (its own ×2 up to the level, or the exact advanced
+ * size) and its aspect, all items at the batch's shared size, as the companion runs them. Without
+ * layers: one square layer at the level's largest size. Null when the companion has not measured
+ * its speed.
  */
-export function estimateRunSeconds(c: Controls, quality: Quality, speed: MeasuredSpeed | null): number | null {
+export function estimateRunSeconds(c: Controls, quality: Quality, speed: MeasuredSpeed | null, layers: readonly SizedLayer[] = []): number | null {
   if (!speed) return null;
   const q = QUALITY_PRESETS[quality];
-  const plan = planSchedule(c.advanced.size ?? q.size, q.scales, c.advanced.iterations ?? q.iterations);
-  return estimateSeconds(plan, c.advanced.optimizer, speed);
+  const exact = c.advanced.size !== null;
+  const cap = c.advanced.size ?? q.size;
+  const planned = layers.length ? layers : [{ id: '', width: cap, height: cap }];
+  const { size } = planRunSizes(planned, cap, exact || !layers.length);
+  const plan = planSchedule(size, q.scales, c.advanced.iterations ?? q.iterations);
+  const aspect = (l: SizedLayer): number => Math.min(l.width, l.height) / Math.max(l.width, l.height, 1e-9);
+  return planned.reduce((t, l) => t + estimateSeconds(plan, c.advanced.optimizer, speed, aspect(l)), 0);
+}
+
+/** A run should finish within about this many seconds unless the designer asks for more (the default quality's target). */
+export const DEFAULT_QUALITY_TARGET_SECONDS = 60;
+
+/**
+ * The quality a designer who has not picked one gets: the best level whose estimate for the
+ * selection is under DEFAULT_QUALITY_TARGET_SECONDS (Fast when none is), Balanced while the
+ * speed is unknown.
+ */
+export function defaultQuality(c: Controls, speed: MeasuredSpeed | null, layers: readonly SizedLayer[]): Quality {
+  if (!speed) return DEFAULT_CONTROLS.quality;
+  const levels: Quality[] = ['high', 'balanced', 'fast'];
+  return levels.find((q) => (estimateRunSeconds(c, q, speed, layers) ?? Infinity) < DEFAULT_QUALITY_TARGET_SECONDS) ?? 'fast';
 }
 
 /** "~40 s", "~3 min" for a quality button. */
@@ -79,6 +108,8 @@ export interface Controls {
   /** 0 = mostly the layer's content, 100 = mostly the style. */
   strength: number;
   quality: Quality;
+  /** The designer picked the quality; until then it follows the selection and the companion's speed (defaultQuality). */
+  qualityChosen: boolean;
   preserveColors: boolean;
   /** Replace the fill of shapes (where safe) instead of adding a result layer above them. */
   replaceFill: boolean;
@@ -90,6 +121,7 @@ export interface Controls {
 export const DEFAULT_CONTROLS: Controls = {
   strength: 50,
   quality: 'balanced',
+  qualityChosen: false,
   preserveColors: false,
   replaceFill: false,
   advancedOpen: false,

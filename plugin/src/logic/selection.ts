@@ -11,6 +11,7 @@ export const FILLABLE_TYPES: ReadonlySet<string> = new Set([
   'POLYGON',
   'STAR',
   'VECTOR',
+  'BOOLEAN_OPERATION',
 ]);
 
 const SKIP_REASONS: Readonly<Record<string, string>> = {
@@ -19,7 +20,6 @@ const SKIP_REASONS: Readonly<Record<string, string>> = {
   LINE: 'Lines have no area to fill',
   SLICE: 'Slices are export areas, not layers',
   SECTION: 'Sections are organisers — select the frames inside',
-  BOOLEAN_OPERATION: 'Boolean groups — flatten it first',
   COMPONENT_SET: 'Component sets — select a variant',
   CONNECTOR: 'Connectors are not supported',
   COMPONENT: 'Main component — a change here would reach every instance; stylize an instance instead',
@@ -29,10 +29,11 @@ const SKIP_REASONS: Readonly<Record<string, string>> = {
 const INSIDE_REASONS: Readonly<Record<Inside, string>> = {
   component: 'It is inside a main component — a new layer there would appear in every instance; stylize an instance instead',
   instance: 'It is inside an instance, which cannot take new layers — stylize the whole instance, or detach it',
+  boolean: 'It is part of a boolean shape — a new layer there would change the shape; select the whole shape',
 };
 
-/** What a layer sits in, when that matters: a main component or an instance (nearest first). */
-export type Inside = 'component' | 'instance';
+/** What a layer sits in, when that matters: a main component, an instance or a boolean operation (nearest first). */
+export type Inside = 'component' | 'instance' | 'boolean';
 
 /** A minimal, figma-free description of a selected layer. */
 export interface LayerFacts {

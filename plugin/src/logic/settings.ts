@@ -9,6 +9,20 @@ import { DEFAULT_CONTROLS, QUALITY_PRESETS, type Controls, type Quality } from '
 export const CONNECTION_KEY = 'atelier.connection';
 /** clientStorage key of the controls. */
 export const CONTROLS_KEY = 'atelier.controls';
+/** clientStorage key of the style source (and the style file, when small enough to keep). */
+export const STYLE_KEY = 'atelier.style';
+
+/** A style file is remembered between sessions up to this size (clientStorage holds 5 MB per plugin). */
+export const MAX_REMEMBERED_STYLE_BYTES = 1_500_000;
+
+/** The style source as remembered: the tab, and the file picked there (base64, JSON-safe). */
+export interface StoredStyle {
+  mode: 'preset' | 'layer' | 'file';
+  file: { name: string; type: string; base64: string } | null;
+}
+
+/** Nothing remembered yet: the File tab, no file. */
+export const DEFAULT_STYLE: StoredStyle = { mode: 'file', file: null };
 
 /** Where the companion is and the pairing token it printed. */
 export interface Connection {
@@ -23,6 +37,7 @@ export const DEFAULT_CONNECTION: Connection = { url: DEFAULT_COMPANION_URL, toke
 export interface Settings {
   connection: Connection;
   controls: Controls;
+  style: StoredStyle;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,6 +80,7 @@ export function sanitizeControls(v: unknown): Controls {
   return {
     strength: num(v.strength, 0, 100) ?? d.strength,
     quality: typeof v.quality === 'string' && v.quality in QUALITY_PRESETS ? (v.quality as Quality) : d.quality,
+    qualityChosen: typeof v.qualityChosen === 'boolean' ? v.qualityChosen : d.qualityChosen,
     preserveColors: typeof v.preserveColors === 'boolean' ? v.preserveColors : d.preserveColors,
     replaceFill: typeof v.replaceFill === 'boolean' ? v.replaceFill : d.replaceFill,
     advancedOpen: typeof v.advancedOpen === 'boolean' ? v.advancedOpen : d.advancedOpen,
@@ -81,6 +97,16 @@ export function sanitizeControls(v: unknown): Controls {
       optimizer: a.optimizer === 'adam' ? 'adam' : 'lbfgs',
     },
   };
+}
+
+/** A valid StoredStyle from whatever was stored (a file that is not a small image is dropped). */
+export function sanitizeStyle(v: unknown): StoredStyle {
+  if (!isObj(v)) return { ...DEFAULT_STYLE };
+  const mode = v.mode === 'preset' || v.mode === 'layer' || v.mode === 'file' ? v.mode : DEFAULT_STYLE.mode;
+  const f = isObj(v.file) ? v.file : null;
+  const ok =
+    f && typeof f.name === 'string' && typeof f.type === 'string' && /^image\/(png|jpeg|webp|gif)$/.test(f.type) && typeof f.base64 === 'string' && f.base64.length <= (MAX_REMEMBERED_STYLE_BYTES * 4) / 3 + 4 && /^[A-Za-z0-9+/]*={0,2}$/.test(f.base64);
+  return { mode, file: ok ? { name: (f.name as string).slice(0, 200), type: f.type as string, base64: f.base64 as string } : null };
 }
 
 function structuredCloneControls(c: Controls): Controls {

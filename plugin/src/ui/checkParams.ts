@@ -30,8 +30,9 @@ export function describeIssue(issue: z.core.$ZodIssue, labelOf: LabelOf = fallba
 }
 
 /** Validates params against the shared schema: `{ok, params}` or `{ok:false, message}` (one line, for designers). */
-export function checkParams(params: StylizeParamsInput, labelOf: LabelOf = fallbackLabel): { ok: true; params: StylizeParamsInput } | { ok: false; message: string } {
+export function checkParams(params: StylizeParamsInput, labelOf: LabelOf = fallbackLabel): { ok: true; params: StylizeParamsInput } | { ok: false; message: string; fields: string[] } {
   const r = stylizeParamsSchema.safeParse(params);
   if (r.success) return { ok: true, params };
-  return { ok: false, message: [...new Set(r.error.issues.slice(0, 2).map((i) => describeIssue(i, labelOf)))].join('; ') };
+  const fields = [...new Set(r.error.issues.map((i) => String(i.path[0] ?? '')).filter(Boolean))];
+  return { ok: false, message: [...new Set(r.error.issues.slice(0, 2).map((i) => describeIssue(i, labelOf)))].join('; '), fields };
 }

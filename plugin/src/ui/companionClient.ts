@@ -39,6 +39,8 @@ export type ConnectionState =
   | { kind: 'error'; message: string }
   /** Something listens but does not answer in time. */
   | { kind: 'busy'; message: string }
+  /** The companion runs but is getting ready (its first start downloads the style network). */
+  | { kind: 'preparing'; message: string; percent: number | null }
   /** The URL is not in the built manifest's allowedDomains: Figma's CSP would block every request. */
   | { kind: 'blocked'; message: string };
 
@@ -47,6 +49,11 @@ export const OFFLINE_MESSAGE = 'Companion not running';
 
 /** Message when the companion takes too long to answer (e.g. a long job keeps it busy). */
 export const BUSY_MESSAGE = 'The companion is not answering in time — it may be busy; retrying…';
+
+/** "Downloading the style network, 43 %" while a companion's first start downloads its weights. */
+export function preparingMessage(percent: number | null): string {
+  return `Downloading the style network${percent === null ? '…' : `, ${Math.floor(percent)} %`}`;
+}
 
 /** A file to upload: bytes and a name. */
 export interface UploadFile {
@@ -109,7 +116,7 @@ export class CompanionClient {
     const res = await this.request(path, init, auth);
     const body: unknown = await res.json().catch(() => undefined);
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new CompanionError(res.status, 'bad_response', `unexpected answer from ${path} — is this an Atelier companion?`);
+    if (!parsed.success) throw new CompanionError(res.status, 'bad_response', `it answered something Atelier does not understand — is this an Atelier companion?`);
     return parsed.data;
   }
 
@@ -127,7 +134,8 @@ export class CompanionClient {
   async checkConnection(timeoutMs = 4000): Promise<ConnectionState> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      await this.health(signal);
+      const health = await this.health(signal);
+      if (health.preparing) return { kind: 'preparing', percent: health.preparing.percent, message: preparingMessage(health.preparing.percent) };
     } catch (err) {
       const e = err as CompanionError;
       if (e.code === 'offline') return { kind: 'offline', message: OFFLINE_MESSAGE };

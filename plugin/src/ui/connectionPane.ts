@@ -7,7 +7,7 @@
 import { COMPANION_INSTALL_COMMAND } from '../../../shared/defaults.js';
 import { refusedOriginReason } from '../logic/networkAccess.js';
 import { DEFAULT_CONNECTION, normalizeCompanionUrl, type Connection } from '../logic/settings.js';
-import { CompanionClient, type ConnectionState } from './companionClient.js';
+import { CompanionClient, preparingMessage, type CompanionError, type ConnectionState } from './companionClient.js';
 import { byId, h, replaceChildren, withCode } from './dom.js';
 import type { MessageBar } from './messageBar.js';
 import type { Info } from '../../../shared/protocol.js';
@@ -16,7 +16,13 @@ import type { Info } from '../../../shared/protocol.js';
 declare const __ATELIER_ALLOWED_DOMAINS__: string[] | undefined;
 const ALLOWED_DOMAINS: readonly string[] | null = typeof __ATELIER_ALLOWED_DOMAINS__ === 'undefined' ? null : __ATELIER_ALLOWED_DOMAINS__;
 
-const PILL_LABELS: Record<string, string> = { checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
+/** Backends that run on a graphics card (the others run on the processor); named in words, not by runtime. */
+const GPU_BACKENDS: ReadonlySet<string> = new Set(['onnx-cuda', 'onnx-webgpu', 'webgpu', 'cuda']);
+
+/** How often a connected pane checks that the companion is still running. */
+const ALIVE_CHECK_MS = 3000;
+
+const PILL_LABELS: Record<string, string> = { preparing: 'Getting ready…', checking: 'Checking…', offline: 'Offline', unauthorized: 'Token needed', error: 'Not reachable', blocked: 'Blocked by Figma', busy: 'Not answering' };
 
 /** What the pane needs from the rest of the UI. */
 export interface ConnectionDeps {
@@ -37,6 +43,7 @@ export class ConnectionPane {
   private seq = 0;
   private pinned = false;
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  private aliveTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly el = {
     pill: byId<HTMLButtonElement>('conn-pill'),
     pillLabel: byId('conn-label'),
@@ -126,20 +133,26 @@ export class ConnectionPane {
     el.pill.className = `pill pill-${c.kind}`;
     el.pill.dataset.state = c.kind;
     el.panel.dataset.state = c.kind;
-    el.pillLabel.textContent = c.kind === 'connected' ? `Connected · ${c.info.backend}` : PILL_LABELS[c.kind];
+    // a token was given and refused: say so (a missing one is "Token needed")
+    el.pillLabel.textContent = c.kind === 'connected' ? 'Connected' : c.kind === 'unauthorized' && this.connection.token ? 'Wrong token' : PILL_LABELS[c.kind];
     el.pill.title = c.kind === 'connected' ? `${this.connection.url} — ${c.info.device}, Atelier ${c.info.version}` : this.connection.url;
     if (c.kind === 'checking') return;
     el.panel.className = `card conn state-${c.kind}`;
     if (c.kind === 'connected') {
       if (!this.pinned) el.panel.hidden = true;
       replaceChildren(el.message, `Connected to ${this.connection.url}`);
-      replaceChildren(el.hint, `${c.info.backend} · ${c.info.device} · Atelier ${c.info.version}`);
+      replaceChildren(el.hint, `Atelier ${c.info.version}, stylizing on this ${GPU_BACKENDS.has(c.info.backend) ? 'computer\'s graphics card' : 'computer\'s processor'}`);
+      this.watchWhileConnected();
       return;
     }
     el.panel.hidden = false;
     replaceChildren(el.message, withCode(c.message));
     if (c.kind === 'offline') replaceChildren(el.hint, ...this.offlineHint());
-    else {
+    else if (c.kind === 'preparing') {
+      const bar = h('progress', { max: '100', 'data-testid': 'preparing-progress' });
+      if (c.percent !== null) bar.value = c.percent;
+      replaceChildren(el.hint, h('div', {}, 'The companion is getting ready: it downloads the style network once, on its first start (80 MB). Atelier connects by itself when it is done.'), bar);
+    } else {
       const hint =
         c.kind === 'unauthorized'
           ? 'The token is printed by `atelier serve` when it starts (`atelier token` shows it again).'
@@ -150,7 +163,7 @@ export class ConnectionPane {
               : 'Check the companion URL.';
       replaceChildren(el.hint, withCode(hint));
     }
-    if (c.kind === 'offline' || c.kind === 'busy') this.watchForCompanion();
+    if (c.kind === 'offline' || c.kind === 'busy' || c.kind === 'preparing') this.watchForCompanion();
     if (c.kind === 'unauthorized') el.token.focus();
   }
 
@@ -166,9 +179,30 @@ export class ConnectionPane {
     return [
       h('div', {}, `Nothing answers at ${this.connection.url}. Install and start it in a terminal:`),
       h('div', { class: 'command' }, h('code', { 'data-testid': 'install-command' }, COMPANION_INSTALL_COMMAND), copy),
-      h('div', {}, 'Atelier connects by itself as soon as it starts.'),
+      h('div', {}, 'Atelier connects by itself as soon as it starts (its first start also downloads the style network, 80 MB, once).'),
       local ? h('div', { 'data-testid': 'local-network-hint' }, 'Using Figma in a browser? Allow it to reach apps on this device when the browser asks about the local network.') : '',
     ];
+  }
+
+  /**
+   * While connected, asks the companion's health quietly every few seconds: when it has stopped,
+   * the pill says so at once (not at the next Stylize) and the pane watches for it to come back.
+   */
+  private watchWhileConnected(): void {
+    clearTimeout(this.aliveTimer);
+    const seq = this.seq;
+    this.aliveTimer = setTimeout(async () => {
+      if (seq !== this.seq || this.state.kind !== 'connected') return;
+      const up = await this.client()
+        .health(AbortSignal.timeout(3000))
+        .then(
+          () => true,
+          (err: CompanionError) => err.code === 'timeout', // busy with a long job is still there
+        );
+      if (seq !== this.seq || this.state.kind !== 'connected') return;
+      if (up) this.watchWhileConnected();
+      else void this.check();
+    }, ALIVE_CHECK_MS);
   }
 
   /** While the companion is down or busy, asks its health quietly every 2 s and connects once it answers. */
@@ -176,17 +210,20 @@ export class ConnectionPane {
     clearTimeout(this.watchTimer);
     const seq = this.seq;
     this.watchTimer = setTimeout(async () => {
-      if (seq !== this.seq || (this.state.kind !== 'offline' && this.state.kind !== 'busy')) return;
-      const up = await this.client()
+      if (seq !== this.seq || (this.state.kind !== 'offline' && this.state.kind !== 'busy' && this.state.kind !== 'preparing')) return;
+      const preparing = this.state.kind === 'preparing';
+      const health = await this.client()
         .health(AbortSignal.timeout(1500))
-        .then(
-          () => true,
-          () => false,
-        );
+        .catch(() => null);
       if (seq !== this.seq) return;
-      if (up) void this.check();
+      // while it downloads, the progress is redrawn on every answer; once ready, the full check connects
+      if (health && (!health.preparing || !preparing)) void this.check();
+      else if (health?.preparing && this.state.kind === 'preparing') {
+        this.state = { kind: 'preparing', percent: health.preparing.percent, message: preparingMessage(health.preparing.percent) };
+        this.render();
+      } else if (!health && preparing) void this.check(); // it stopped while getting ready
       else this.watchForCompanion();
-    }, 2000);
+    }, this.state.kind === 'preparing' ? 1000 : 2000);
   }
 }
 

@@ -6,8 +6,8 @@
 import type { Preset } from '../../../shared/presets.js';
 import type { StylizeParamsInput } from '../../../shared/params.js';
 import { changedParams, controlsForPreset } from '../logic/presetSettings.js';
-import { controlsToParams, DEFAULT_CONTROLS, estimateRunSeconds, formatEstimate, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality } from '../logic/quality.js';
-import { planSchedule, type MeasuredSpeed } from '../../../shared/schedule.js';
+import { controlsToParams, DEFAULT_CONTROLS, DEFAULT_QUALITY_TARGET_SECONDS, defaultQuality, estimateRunSeconds, formatEstimate, QUALITY_PRESETS, SCREEN_DENSITY, type Controls, type Quality, type SizedLayer } from '../logic/quality.js';
+import type { MeasuredSpeed } from '../../../shared/schedule.js';
 import { checkParams, fallbackLabel } from './checkParams.js';
 import { byId, h } from './dom.js';
 
@@ -20,6 +20,8 @@ export class ControlsPane {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** The companion's measured speed, for each quality level's estimated time. */
   private speed: MeasuredSpeed | null = null;
+  /** The selected layers, for estimates from their planned sizes. */
+  private layers: readonly SizedLayer[] = [];
   private readonly el = {
     strength: byId<HTMLInputElement>('strength'),
     strengthValue: byId('strength-value'),
@@ -31,8 +33,14 @@ export class ControlsPane {
     advanced: byId('advanced'),
   };
 
-  /** `save(controls)` remembers the designer's own controls (clientStorage, via main). */
-  constructor(private readonly save: (controls: Controls) => void) {
+  /**
+   * `save(controls)` remembers the designer's own controls (clientStorage, via main);
+   * `onValid()` is told when the settings are valid again after a change (their error can go).
+   */
+  constructor(
+    private readonly save: (controls: Controls) => void,
+    private readonly onValid: () => void = () => undefined,
+  ) {
     const el = this.el;
     el.strength.addEventListener('input', () => {
       this.controls.strength = Number(el.strength.value);
@@ -43,6 +51,7 @@ export class ControlsPane {
       const q = (e.target as HTMLElement).closest('button')?.dataset.quality as Quality | undefined;
       if (!q) return;
       this.controls.quality = q;
+      this.controls.qualityChosen = true;
       this.changed();
     });
     el.preserve.addEventListener('change', () => {
@@ -116,11 +125,24 @@ export class ControlsPane {
     this.render();
   }
 
+  /** The selected layers changed: their planned sizes make the estimates (and the default quality). */
+  setLayers(layers: readonly SizedLayer[]): void {
+    this.layers = layers;
+    this.render();
+  }
+
+  /** Estimated seconds of a run of the selection with the current controls (null: speed unknown). */
+  estimate(): number | null {
+    return estimateRunSeconds(this.controls, this.controls.quality, this.speed, this.layers);
+  }
+
   render(): void {
     const { el, controls: c } = this;
     el.strength.value = String(c.strength);
     el.strengthValue.textContent = `${Math.round(c.strength)}%`;
-    for (const b of el.quality.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-selected', String(b.dataset.quality === c.quality));
+    // until the designer picks one, the quality is the best level that finishes in about a minute
+    if (!c.qualityChosen && !this.presetShown) c.quality = defaultQuality(c, this.speed, this.layers);
+    for (const b of el.quality.querySelectorAll<HTMLButtonElement>('button')) b.setAttribute('aria-checked', String(b.dataset.quality === c.quality));
     const q = QUALITY_PRESETS[c.quality];
     const { cap, exact } = this.sizeRule();
     const iterations = c.advanced.iterations ?? q.iterations;
@@ -128,14 +150,15 @@ export class ControlsPane {
     const sizeText = exact ? `${cap} px` : `up to ${cap} px (layer size ×${SCREEN_DENSITY})`;
     const from = this.presetShown ? ` — settings of “${this.presetShown.name}”` : overridden ? ' (advanced)' : '';
     for (const b of el.quality.querySelectorAll<HTMLButtonElement>('button')) {
-      const seconds = estimateRunSeconds(c, b.dataset.quality as Quality, this.speed);
+      const seconds = estimateRunSeconds(c, b.dataset.quality as Quality, this.speed, this.layers);
       const estimate = b.querySelector('.estimate') ?? b.appendChild(h('span', { class: 'estimate' }));
       estimate.textContent = seconds === null ? '' : formatEstimate(seconds);
-      b.title = seconds === null ? '' : `about ${formatEstimate(seconds).slice(1)} on this companion, at the largest size`;
+      b.title = seconds === null ? '' : `about ${formatEstimate(seconds).slice(1)} on this companion for ${this.layers.length > 1 ? 'the selected layers' : this.layers.length ? 'the selected layer' : 'a layer this size'}`;
     }
-    const scales = planSchedule(cap, q.scales, iterations);
-    const scalesText = scales.length > 1 ? ` · ${scales.length} scales from ${scales[0].side} px` : '';
-    el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${scalesText}${from}`;
+    const picked = !c.qualityChosen && !this.presetShown && this.speed;
+    const quick = (this.estimate() ?? Infinity) < DEFAULT_QUALITY_TARGET_SECONDS;
+    const auto = picked ? (quick ? ' · picked to finish in about a minute' : ' · picked as the quickest level on this companion') : '';
+    el.qualityHint.textContent = `${sizeText} · ${iterations} iterations${from}${auto}`;
     el.preserve.checked = c.preserveColors;
     el.replaceFill.checked = c.replaceFill;
     el.advanced.hidden = !c.advancedOpen;
@@ -148,10 +171,26 @@ export class ControlsPane {
 
   private changed(render = true): void {
     if (render) this.render();
+    if (this.markInvalid()) this.onValid();
     clearTimeout(this.saveTimer);
     // a preset's settings are not the designer's own defaults: those are saved when they leave the preset
     const own = this.own ?? this.controls;
     this.saveTimer = setTimeout(() => this.save(own), 250);
+  }
+
+  /** Marks the advanced fields the run would refuse (aria-invalid); true when none is. */
+  private markInvalid(): boolean {
+    const checked = this.allParams();
+    const bad = new Set(checked.ok ? [] : checked.fields);
+    for (const input of this.el.advanced.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-adv]')) {
+      if (bad.has(input.dataset.adv ?? '')) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+    if (bad.size && !this.controls.advancedOpen) {
+      this.controls.advancedOpen = true;
+      this.render();
+    }
+    return checked.ok;
   }
 
   /** The advanced field's label as the panel shows it (for validation messages). */

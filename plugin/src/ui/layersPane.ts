@@ -2,6 +2,10 @@
 import type { LayerInfo, SelectionSummary } from '../logic/messages.js';
 import { describeStyle } from '../logic/provenance.js';
 import { byId, h, replaceChildren } from './dom.js';
+import { typeIcon } from './typeIcon.js';
+
+/** At most this many selected layers are listed (a selection of thousands would freeze the panel); the rest are counted. */
+export const LAYER_LIST_CAP = 50;
 
 const el = () => ({ count: byId('layer-count'), list: byId('layer-list'), skipped: byId('skipped-list') });
 
@@ -14,11 +18,11 @@ export function renderLayers(s: SelectionSummary, mark: (nodeId: string | null) 
     return b;
   };
   count.textContent = s.targets.length ? String(s.targets.length) : '';
-  const items = s.targets.map((t: LayerInfo) =>
+  const items = s.targets.slice(0, LAYER_LIST_CAP).map((t: LayerInfo) =>
     h(
       'li',
       { 'data-node-id': t.id, 'data-testid': 'layer' },
-      h('span', { class: `layer-icon t-${t.type}` }),
+      typeIcon(t.type),
       h('span', { class: 'layer-name', title: t.name }, t.name),
       t.stylized ? h('span', { class: 'badge', title: t.provenance ? `Stylized with ${describeStyle(t.provenance.style)}` : 'Stylized' }, 'Stylized') : null,
       h('span', { class: 'layer-meta' }, `${Math.round(t.width)}×${Math.round(t.height)}`),
@@ -30,14 +34,21 @@ export function renderLayers(s: SelectionSummary, mark: (nodeId: string | null) 
       h(
         'li',
         { 'data-node-id': s.styleLayer.id, 'data-testid': 'style-layer-row' },
-        h('span', { class: 'layer-icon t-IMAGE' }),
+        typeIcon('IMAGE'),
         h('span', { class: 'layer-name' }, s.styleLayer.name),
         h('span', { class: 'badge style' }, 'Style'),
         markButton(null, 'Unmark'),
       ),
     );
   }
+  const more = s.targets.length - LAYER_LIST_CAP;
+  if (more > 0) items.splice(LAYER_LIST_CAP, 0, h('li', { class: 'more muted', 'data-testid': 'layers-more' }, `and ${more} more layer${more === 1 ? '' : 's'}`));
   if (!items.length) items.push(h('li', { class: 'empty', 'data-testid': 'layers-empty' }, 'Select frames, shapes or instances to stylize'));
   replaceChildren(list, ...items);
-  replaceChildren(skipped, ...s.skipped.map((k) => h('li', { 'data-testid': 'skipped', title: k.type }, h('b', {}, k.name), ` — ${k.reason}`)));
+  const skippedMore = s.skipped.length - LAYER_LIST_CAP;
+  replaceChildren(
+    skipped,
+    ...s.skipped.slice(0, LAYER_LIST_CAP).map((k) => h('li', { 'data-testid': 'skipped', title: k.type }, h('b', {}, k.name), ` — ${k.reason}`)),
+    ...(skippedMore > 0 ? [h('li', { class: 'more muted' }, `and ${skippedMore} more skipped`)] : []),
+  );
 }

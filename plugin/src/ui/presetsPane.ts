@@ -281,7 +281,7 @@ export class PresetsPane {
         'div',
         { class: 'row' },
         h('span', { class: 'preset-title grow', title: p.name, 'data-testid': 'preset-selected-name' }, p.name),
-        h('span', { class: 'tiny muted' }, `${styles} style${styles === 1 ? '' : 's'} · v${p.version}`),
+        h('span', { class: 'tiny muted', 'data-version': String(p.version) }, `${styles} style image${styles === 1 ? '' : 's'}`),
         rename,
         del,
       ),

@@ -6,8 +6,10 @@
  */
 import type { JobProgress } from '../../../shared/protocol.js';
 import type { SelectionSummary } from '../logic/messages.js';
-import { batchFractions, formatEta } from '../logic/progress.js';
-import { planRunSizes } from '../logic/quality.js';
+import { batchFractions, formatEta, runEta } from '../logic/progress.js';
+import { planSchedule, type ScalePlan } from '../../../shared/schedule.js';
+import { controlsToParams, planRunSizes } from '../logic/quality.js';
+import { DEFAULT_ITERATIONS } from '../../../shared/defaults.js';
 import type { CompanionError } from './companionClient.js';
 import type { ConnectionPane } from './connectionPane.js';
 import type { ControlsPane } from './controlsPane.js';
@@ -33,6 +35,11 @@ interface Running {
   progress: JobProgress | null;
   /** The companion job, once created (canceled with a keepalive DELETE if the window goes away). */
   job: { cancelUrl: string; token: string } | null;
+  /** The schedule every item runs (its scales weigh the bar), the estimate the quality button showed, and when it started. */
+  plan: ScalePlan[];
+  estimate: number | null;
+  startedAt: number;
+  ticker: ReturnType<typeof setInterval>;
 }
 
 const plural = (n: number): string => `${n} layer${n === 1 ? '' : 's'}`;
@@ -108,7 +115,7 @@ export class RunPane {
     const r = this.running;
     this.el.run.hidden = !r;
     if (!r) return;
-    const fractions = batchFractions(r.layers.length, r.progress);
+    const fractions = batchFractions(r.layers.length, r.progress, r.plan);
     replaceChildren(
       this.el.items,
       ...r.layers.map((l, i) => {
@@ -118,7 +125,9 @@ export class RunPane {
         return h('li', { class: pct >= 100 ? 'done' : '', 'data-testid': 'run-item', 'data-progress': String(pct) }, h('span', { class: 'layer-name' }, l.name), h('span', { class: 'muted' }, `${pct}%`), h('div', { class: 'bar' }, bar));
       }),
     );
-    this.el.eta.textContent = r.progress ? formatEta(r.progress.eta) : '';
+    const done = fractions.reduce((a, f) => a + f, 0) / Math.max(1, fractions.length);
+    const eta = runEta(r.estimate, (Date.now() - r.startedAt) / 1000, done, r.progress?.eta ?? null);
+    this.el.eta.textContent = eta === null ? '' : formatEta(eta);
   }
 
   private async stylize(): Promise<void> {
@@ -128,7 +137,7 @@ export class RunPane {
     if (typeof style === 'string' || conn.kind !== 'connected') return;
     const checked = deps.controls.runParams();
     if (!checked.ok) {
-      deps.bar.say(`Check the advanced settings: ${checked.message}`, 'error');
+      deps.bar.say(`Check the advanced settings: ${checked.message}`, 'error', 'settings');
       return;
     }
     const targets = deps.selection().targets;
@@ -136,7 +145,11 @@ export class RunPane {
     const sizes = planRunSizes(targets, rule.cap, rule.exact);
     const params = { ...checked.params, size: sizes.size };
     const abort = new AbortController();
-    const running: Running = { abort, layers: targets.map((t) => ({ nodeId: t.id, name: t.name })), progress: null, job: null };
+    // a preset's run sends only what differs from it: the schedule comes from the controls as shown
+    const shown = controlsToParams(deps.controls.controls);
+    const plan = planSchedule(sizes.size, shown.scales ?? 'auto', shown.iterations ?? DEFAULT_ITERATIONS);
+    const ticker = setInterval(() => this.renderRun(), 1000);
+    const running: Running = { abort, layers: targets.map((t) => ({ nodeId: t.id, name: t.name })), progress: null, job: null, plan, estimate: deps.controls.estimate(), startedAt: Date.now(), ticker };
     this.running = running;
     el.preview.hidden = true;
     el.title.textContent = 'Starting…';
@@ -196,6 +209,7 @@ export class RunPane {
         if (e.code === 'offline' || e.status === 401) void deps.connection.check();
       }
     } finally {
+      clearInterval(running.ticker);
       this.running = null;
       this.renderRun();
       this.renderFooter();

@@ -8,6 +8,7 @@ import type { MainLink } from './mainLink.js';
 import type { MessageBar } from './messageBar.js';
 import type { PresetsPane } from './presetsPane.js';
 import type { RunStyle } from './runJob.js';
+import { MAX_REMEMBERED_STYLE_BYTES, type StoredStyle } from '../logic/settings.js';
 
 export type StyleMode = 'preset' | 'layer' | 'file';
 
@@ -19,6 +20,8 @@ export interface StyleDeps {
   connected(): boolean;
   /** The mode or the chosen style changed. */
   onChange(): void;
+  /** Remember the style source between sessions (clientStorage, via main). */
+  save(style: StoredStyle): void;
 }
 
 export class StylePane {
@@ -45,6 +48,7 @@ export class StylePane {
       const reopened = mode === 'preset' && this.mode !== 'preset';
       this.mode = mode;
       this.changed();
+      void this.remember();
       // opening the team presets shows the latest list (teammates may have changed it)
       if (reopened && deps.connected()) void deps.presets.load();
     });
@@ -59,6 +63,30 @@ export class StylePane {
       el.dropzone.classList.remove('over');
       this.pickFile(e.dataTransfer?.files?.[0]);
     });
+  }
+
+  /** Takes the remembered style source (at startup): its tab and its file. */
+  restore(stored: StoredStyle): void {
+    if (!this.styleLayer) this.mode = stored.mode;
+    if (stored.file && !this.file) {
+      const bytes = Uint8Array.from(atob(stored.file.base64), (c) => c.charCodeAt(0));
+      const blob = new Blob([bytes], { type: stored.file.type });
+      this.file = { name: stored.file.name, blob, url: URL.createObjectURL(blob) };
+    }
+    this.changed();
+  }
+
+  /** Saves the tab and, when small enough, the file. */
+  private async remember(): Promise<void> {
+    const f = this.file;
+    let file: StoredStyle['file'] = null;
+    if (f && f.blob.size <= MAX_REMEMBERED_STYLE_BYTES) {
+      const bytes = new Uint8Array(await f.blob.arrayBuffer());
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      file = { name: f.name, type: f.blob.type, base64: btoa(binary) };
+    }
+    this.deps.save({ mode: this.mode, file });
   }
 
   /** The selection's marked style layer changed (marking one switches to the Layer source). */
@@ -123,6 +151,7 @@ export class StylePane {
     this.mode = 'file';
     this.deps.bar.say('');
     this.changed();
+    void this.remember();
   }
 
   /** Exports the marked style layer small, for its thumbnail. */

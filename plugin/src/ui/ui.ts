@@ -42,8 +42,18 @@ const presets = new PresetsPane({
   connected: () => connection.state.kind === 'connected',
   onChange: styleChanged,
 });
-const style = new StylePane({ bar, main, presets, connected: () => connection.state.kind === 'connected', onChange: styleChanged });
-const controls = new ControlsPane((c) => main.channel.emit('saveSettings', { controls: c }));
+const style = new StylePane({
+  bar,
+  main,
+  presets,
+  connected: () => connection.state.kind === 'connected',
+  onChange: styleChanged,
+  save: (s) => main.channel.emit('saveSettings', { style: s }),
+});
+const controls = new ControlsPane(
+  (c) => main.channel.emit('saveSettings', { controls: c }),
+  () => bar.clear('settings'),
+);
 const run = new RunPane({ main, bar, connection, style, controls, selection: () => selection });
 setupSavePreset({ main, connection, style, controls, presets });
 
@@ -52,6 +62,7 @@ function showSelection(next: SelectionSummary): void {
   if (key(next) !== key(selection)) bar.clearStaleError();
   selection = next;
   renderLayers(selection, (nodeId) => main.channel.emit('markStyleLayer', { nodeId }));
+  controls.setLayers(selection.targets);
   style.setStyleLayer(selection.styleLayer);
   styleChanged();
 }
@@ -59,6 +70,7 @@ function showSelection(next: SelectionSummary): void {
 main.channel.on('init', ({ settings, selection: initial }) => {
   controls.start(settings.controls);
   showSelection(initial);
+  style.restore(settings.style);
   connection.start(settings.connection);
 });
 main.channel.on('selection', showSelection);
