@@ -11,23 +11,13 @@
  * library. Nothing outside the engine that the engine does not own is imported from below: io and
  * the companion's library modules do not import the CLI.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importLoops, relativeImports, tsSources } from '../helpers/moduleGraph.js';
 
 const SRC = path.resolve(import.meta.dirname, '../../companion/src');
 const ENGINE = path.join(SRC, 'engine');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-}
-
-/** Relative imports of a file (static, dynamic, type-only and re-exports), as absolute .ts paths. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g)].map((m) => m[1]);
-  return specs.map((s) => path.resolve(path.dirname(file), s).replace(/\.js$/, '.ts'));
-}
 
 /** What a file loads when it runs: its value imports, relative (as .ts paths) and packages (`import type` and `export type` are erased). */
 function valueImportsOf(file: string): { relative: string[]; packages: string[] } {
@@ -39,43 +29,8 @@ function valueImportsOf(file: string): { relative: string[]; packages: string[] 
   };
 }
 
-const graph = new Map(sources(SRC).map((f) => [f, importsOf(f)]));
+const graph = new Map(tsSources(SRC).map((f) => [f, relativeImports(f)]));
 const rel = (f: string) => path.relative(SRC, f);
-
-/** Strongly connected components with more than one file (Tarjan). */
-function cycles(): string[][] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string) => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!graph.has(w)) continue;
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) === index.get(v)) {
-      const scc: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        scc.push(rel(w));
-      } while (w !== v);
-      if (scc.length > 1) found.push(scc);
-    }
-  };
-  for (const f of graph.keys()) if (!index.has(f)) visit(f);
-  return found;
-}
 
 /** The engine's pipeline stages, earliest first; the driver is engine/stylize.ts. */
 const STAGES = ['image', 'network', 'loss', 'evaluate', 'optimise', 'schedule'];
@@ -99,7 +54,7 @@ function stageOf(file: string): number | 'runtime' | 'contract' | 'door' | 'outs
 
 describe('companion module graph', () => {
   it('has no import loop', () => {
-    expect(cycles()).toEqual([]);
+    expect(importLoops([...graph.keys()], SRC)).toEqual([]);
   });
 
   it("keeps the engine's pipeline order: each stage imports only itself, earlier stages and the contract", () => {
