@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { redactUrl } from './redactUrl.js';
 
 /** What a probe found. */
 export interface ServiceCheck {
@@ -20,17 +21,6 @@ export interface ServiceCheck {
 
 /** Probes answer within this many milliseconds by default. */
 export const PROBE_TIMEOUT_MS = 5000;
-
-/** The URL without its password, for reports and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** One RESP command as an array of bulk strings. */
 function command(...args: string[]): string {

@@ -6,17 +6,7 @@
 import pg from 'pg';
 import { DatabaseOpenError } from '../errors.js';
 import { nameTaken } from '../rules.js';
-
-/** The URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
+import { redactUrl } from '../../redactUrl.js';
 
 /** Throws `bad_url` unless `url` is a `postgres://` or `postgresql://` URL with a host. */
 export function checkDatabaseUrl(url: string): void {

@@ -3,7 +3,8 @@
  * reachable or why not, the server's version, and whether its schema is this Atelier's.
  */
 import pg from 'pg';
-import { checkDatabaseUrl, describeConnectError, redactUrl } from './connection.js';
+import { checkDatabaseUrl, describeConnectError } from './connection.js';
+import { redactUrl } from '../../redactUrl.js';
 import { knownMigrations, MIGRATIONS_TABLE } from './migrate.js';
 
 /** The probe's answer. */
